@@ -1,0 +1,52 @@
+// Bundles the extension, the `fpga` CLI and the classify webview with esbuild.
+// `--watch` rebuilds on change; `--production` minifies and drops source maps.
+import * as esbuild from 'esbuild';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Native modules added by later work (sharp, onnxruntime-node, tfjs-node) stay external
+  // and ship in node_modules; `vscode` is provided by the extension host.
+  external: ['vscode'],
+  // Prefer ES module builds: jsonc-parser's UMD build hides its requires from the bundler.
+  mainFields: ['module', 'main'],
+};
+
+const builds = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { FPGA_VERSION: JSON.stringify(version) } },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview/main.js',
+  },
+];
+
+await rm('dist', { recursive: true, force: true });
+await mkdir('dist', { recursive: true });
+// The JSON editor reads the schema from the shipped extension (package.json `jsonValidation`).
+await copyFile('src/pipeline/pipeline.schema.json', 'dist/pipeline.schema.json');
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,48 @@
+/**
+ * The `fpga` command line: one commander program over the same core the extension uses.
+ * Errors become one line on stderr and an exit code; stacks only with --verbose.
+ */
+import { Command, CommanderError } from 'commander';
+import { isUserError, messageOf } from '../common/errors';
+import { registerInspect } from './commands/inspect';
+import { registerPackage } from './commands/package';
+import { registerValidate } from './commands/validate';
+import { EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR } from './exitCodes';
+
+declare const FPGA_VERSION: string | undefined;
+
+export function buildProgram(): Command {
+  const program = new Command('fpga')
+    .description('Package image classification pipelines into model_def.zip and inspect them.')
+    .version(typeof FPGA_VERSION === 'string' ? FPGA_VERSION : 'dev')
+    .option('--verbose', 'print stack traces of errors')
+    .showHelpAfterError('(run "fpga --help" for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerPackage(program);
+  registerValidate(program);
+  registerInspect(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; everything else commander throws is bad usage.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const verbose = argv.includes('--verbose');
+    if (isUserError(error)) {
+      process.stderr.write(`fpga: ${error.message}\n`);
+    } else {
+      process.stderr.write(`fpga: internal error: ${messageOf(error)}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+    }
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+    return EXIT_USER_ERROR;
+  }
+}

@@ -1,0 +1,61 @@
+/** Pipeline files and tiny TensorFlow.js models written to fresh temporary folders. */
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../../..');
+export const EXAMPLES = join(REPO_ROOT, 'examples');
+
+export function tempDir(prefix = 'fpga-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeJson(path: string, value: unknown): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+  return path;
+}
+
+/** A layers-model model.json with one dense layer and its weight shard (real tfjs layout). */
+export function writeTfjsModel(folder: string, units = 10, inputs = 768): string {
+  mkdirSync(folder, { recursive: true });
+  const kernel = new Float32Array(inputs * units).map((_, i) => (i % 7) / 7);
+  const bias = new Float32Array(units);
+  writeFileSync(join(folder, 'group1-shard1of1.bin'), Buffer.concat([Buffer.from(kernel.buffer), Buffer.from(bias.buffer)]));
+  return writeJson(join(folder, 'model.json'), {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'head', layers: [{ class_name: 'Dense', config: { units, activation: 'softmax', batch_input_shape: [null, inputs], name: 'dense' } }] },
+    },
+    weightsManifest: [
+      {
+        paths: ['group1-shard1of1.bin'],
+        weights: [
+          { name: 'dense/kernel', shape: [inputs, units], dtype: 'float32' },
+          { name: 'dense/bias', shape: [units], dtype: 'float32' },
+        ],
+      },
+    ],
+  });
+}
+
+export function mobilenetPipeline(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(EXAMPLES, 'mobilenet.pipeline.json'), 'utf8')) as Record<string, unknown>;
+}
+
+/** MobileNet features → a 10-class TensorFlow.js classifier with its own labels file. */
+export function writeCustomClassifierPipeline(dir: string): string {
+  writeTfjsModel(join(dir, 'head'), 10, 768);
+  writeFileSync(join(dir, 'labels.txt'), Array.from({ length: 10 }, (_, i) => `class ${i}`).join('\n') + '\n');
+  const pipeline = mobilenetPipeline();
+  pipeline.name = 'custom-head';
+  pipeline.stages = [
+    (pipeline.stages as unknown[])[0],
+    (pipeline.stages as unknown[])[1],
+    { type: 'tensorflow', name: 'flatten', model: 'head/model.json', inputTensor: 'x', outputTensor: 'y', inputShape: [1, 1, 768], outputShape: [768] },
+    { type: 'classifier', name: 'classifier', model: 'head/model.json', inputTensor: 'dense_input', outputTensor: 'dense/Softmax', inputShape: [768], classes: 10 },
+  ];
+  pipeline.labels = 'labels.txt';
+  return writeJson(join(dir, 'custom.pipeline.json'), pipeline);
+}

@@ -5,6 +5,7 @@
  */
 import type { ErrorMessage, HostToWebviewMessage, ResultMessage, WebviewToHostMessage } from './protocol';
 import { isHostToWebviewMessage } from './protocol';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
 
 interface VsCodeApi<State> {
   postMessage(message: WebviewToHostMessage): void;
@@ -19,17 +20,8 @@ interface PanelState {
   shown?: ResultMessage | ErrorMessage;
 }
 
-/**
- * Defines <vscode-button> and <vscode-progress-ring>; elements created before this runs
- * upgrade when it does. A dynamic import because the toolkit is an ES module and this
- * folder is type-checked as CommonJS; esbuild inlines it into the one bundle all the same.
- */
-async function registerToolkit(): Promise<void> {
-  const { provideVSCodeDesignSystem, vsCodeButton, vsCodeProgressRing } = await import('@vscode/webview-ui-toolkit');
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing());
-}
-
-void registerToolkit();
+// Defines <vscode-button> and <vscode-progress-ring>; elements created earlier upgrade now.
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing());
 
 const vscode = acquireVsCodeApi<PanelState>();
 const root = document.getElementById('app') ?? document.body;

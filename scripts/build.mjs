@@ -20,9 +20,9 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // Native modules added by later work (sharp, onnxruntime-node, tfjs-node) stay external
-  // and ship in node_modules; `vscode` is provided by the extension host.
-  external: ['vscode'],
+  // Native modules (sharp, the optional tfjs-node) stay external and ship in node_modules;
+  // `vscode` is provided by the extension host.
+  external: ['vscode', 'sharp', '@tensorflow/tfjs-node'],
   // Prefer ES module builds: jsonc-parser's UMD build hides its requires from the bundler.
   mainFields: ['module', 'main'],
 };
@@ -44,6 +44,11 @@ await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 // The JSON editor reads the schema from the shipped extension (package.json `jsonValidation`).
 await copyFile('src/pipeline/pipeline.schema.json', 'dist/pipeline.schema.json');
+// The TensorFlow.js WebAssembly backend loads its binary at run time from beside the bundle
+// (src/runtime/backend.ts looks there first). Threads never work under Node: that binary stays out.
+for (const binary of ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm']) {
+  await copyFile(`node_modules/@tensorflow/tfjs-backend-wasm/dist/${binary}`, `dist/${binary}`);
+}
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

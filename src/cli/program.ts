@@ -4,8 +4,17 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserError, messageOf } from '../common/errors';
+import { registerBench } from './commands/bench';
+import { registerClassify } from './commands/classify';
+import { registerDeleteService } from './commands/deleteService';
+import { registerDeploy } from './commands/deploy';
 import { registerInspect } from './commands/inspect';
+import { registerKeys } from './commands/keys';
+import { registerModels } from './commands/models';
 import { registerPackage } from './commands/package';
+import { registerServe } from './commands/serve';
+import { registerServices } from './commands/services';
+import { registerStop } from './commands/stop';
 import { registerValidate } from './commands/validate';
 import { EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR } from './exitCodes';
 
@@ -13,7 +22,7 @@ declare const FPGA_VERSION: string | undefined;
 
 export function buildProgram(): Command {
   const program = new Command('fpga')
-    .description('Package image classification pipelines into model_def.zip and inspect them.')
+    .description('Package image classification pipelines into model_def.zip, deploy them as local services and classify images.')
     .version(typeof FPGA_VERSION === 'string' ? FPGA_VERSION : 'dev')
     .option('--verbose', 'print stack traces of errors')
     .showHelpAfterError('(run "fpga --help" for usage)')
@@ -22,8 +31,25 @@ export function buildProgram(): Command {
   registerPackage(program);
   registerValidate(program);
   registerInspect(program);
-  for (const command of program.commands) command.exitOverride();
+  registerDeploy(program);
+  registerServices(program);
+  registerClassify(program);
+  registerKeys(program);
+  registerDeleteService(program);
+  registerModels(program);
+  registerStop(program);
+  registerBench(program);
+  registerServe(program);
+  overrideExits(program);
   return program;
+}
+
+/** Commander would call process.exit itself; every (sub)command throws instead, so exit codes stay ours. */
+function overrideExits(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride();
+    overrideExits(sub);
+  }
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,36 @@
+import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memory_gb: number;
+  os: string;
+  node: string;
+}
+
+export function describeMachine(): MachineInfo {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown';
+  return {
+    cpu,
+    cores: cpus().length,
+    memory_gb: Math.round(totalmem() / 1024 ** 3),
+    os: `${process.platform} ${process.arch}`,
+    node: process.version,
+  };
+}
+
+/** Peak resident memory of another process (Linux: VmHWM), in MB; undefined elsewhere. */
+export function peakRssOfProcessMb(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peak resident memory of this process so far, in MB. */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../../common/errors';
+import { resolveModelStore } from '../../runtime/modelStore';
+import { markdownReport } from '../bench/report';
+import { runBench } from '../bench/runBench';
+import { positiveInteger } from '../options';
+import { printJson } from '../output';
+
+interface BenchCommandOptions {
+  pipeline?: string[];
+  image?: string;
+  modelStore?: string;
+  seconds: number;
+  minIterations: number;
+  concurrency: number[];
+  soak: number;
+  json?: boolean;
+}
+
+/** The checkout's root: dist/cli.js (bundled) and out/src/cli/commands (compiled) both live under it. */
+function checkoutRoot(): string {
+  const candidates = [resolve(__dirname, '..'), resolve(__dirname, '../../../..')];
+  return candidates.find((dir) => existsSync(join(dir, 'examples'))) ?? process.cwd();
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('measure latency and throughput of the example pipelines: raw model, whole runtime, and over HTTP')
+    .option('--pipeline <file...>', 'pipeline files to measure (default: examples/mobilenet and examples/resnet50)')
+    .option('--image <file>', 'JPEG to classify (default: ../shared/images/hot_dog.jpg)')
+    .option('--model-store <dir>', 'model store (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
+    .option('--seconds <s>', 'minimum measuring time per row', positiveInteger, 5)
+    .option('--min-iterations <n>', 'minimum measured calls per row', positiveInteger, 20)
+    .option('--concurrency <n...>', 'concurrent HTTP callers, one row each', (v: string, all: number[] | undefined) => [...(all ?? []), positiveInteger(v)])
+    .option('--soak <n>', 'in-process requests for the memory check (0 = skip)', (v: string) => Number(v), 0)
+    .option('--json', 'print {"machine", "rows": [...]} as JSON')
+    .action(async (options: BenchCommandOptions) => {
+      const root = checkoutRoot();
+      const image = options.image ?? join(root, '..', 'shared', 'images', 'hot_dog.jpg');
+      if (!existsSync(image)) throw new UserError(`image not found: ${image} (pass --image <file.jpg>)`);
+      const report = await runBench({
+        pipelines: options.pipeline ?? [join(root, 'examples', 'mobilenet.pipeline.json'), join(root, 'examples', 'resnet50.pipeline.json')],
+        image,
+        modelStore: resolveModelStore(options.modelStore),
+        cliPath: process.argv[1] ?? '',
+        seconds: options.seconds,
+        minIterations: options.minIterations,
+        concurrency: options.concurrency ?? [1, 4, 16],
+        soak: Number.isInteger(options.soak) && options.soak > 0 ? options.soak : 0,
+        progress: (line) => process.stderr.write(`bench: ${line}\n`),
+      });
+      if (options.json) printJson(report);
+      else process.stdout.write(markdownReport(report));
+    });
+}

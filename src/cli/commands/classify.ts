@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../../common/errors';
+import type { Classification } from '../../workspaces/workspace';
+import { runningWorkspace, withStateOption } from '../localHost';
+import type { StateOption } from '../localHost';
+import { positiveInteger } from '../options';
+import { printJson, table } from '../output';
+
+interface ClassifyOptions extends StateOption {
+  service: string;
+  top?: number;
+  json?: boolean;
+}
+
+export function registerClassify(program: Command): void {
+  withStateOption(
+    program
+      .command('classify')
+      .description('classify images with a deployed service: top classes with confidences and per-stage milliseconds')
+      .argument('<image...>', 'image files (JPEG, PNG, BMP, GIF, WebP)')
+      .requiredOption('-s, --service <service>', 'service name')
+      .option('--top <k>', 'how many classes (default: the pipeline\'s topK)', positiveInteger)
+      .option('--json', 'print [{"image","predictions","timings_ms","backend"}]'),
+  ).action(async (images: string[], options: ClassifyOptions) => {
+    const workspace = await runningWorkspace(options.state);
+    const results: (Classification & { image: string })[] = [];
+    for (const image of images) {
+      const bytes = await readFile(image).catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(error.code === 'ENOENT' ? `image not found: ${image}` : `cannot read ${image}: ${error.code ?? error.message}`);
+      });
+      const result = await workspace.classify(options.service, bytes, options.top).catch((error: unknown) => {
+        throw error instanceof UserError ? new UserError(`${image}: ${error.message}`) : error;
+      });
+      results.push({ image, ...result });
+    }
+    if (options.json) printJson(results);
+    else process.stdout.write(results.map(describe).join('\n'));
+  });
+}
+
+function describe(result: Classification & { image: string }): string {
+  const rows = result.predictions.map((p, i) => [String(i + 1), `${(p.score * 100).toFixed(2)}%`, String(p.index), p.label]);
+  const timings = Object.entries(result.timings_ms)
+    .map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`)
+    .join(', ');
+  const synthetic = result.synthetic ? ' — SYNTHETIC weights: classes are meaningless' : '';
+  return `${result.image}\n${table([['#', 'confidence', 'index', 'label'], ...rows])}\nms: ${timings} (${result.backend}${synthetic})\n`;
+}

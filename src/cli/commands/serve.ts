@@ -1,0 +1,93 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import type { BackendPreference } from '../../runtime/backend';
+import { DEFAULTS, startHost } from '../../service/host';
+import { defaultStateDir } from '../../workspaces/local/hostFile';
+import { positiveInteger } from '../options';
+
+interface ServeOptions {
+  state: string;
+  port: number;
+  host: string;
+  modelStore?: string;
+  backend: BackendPreference;
+  maxBatchSize: number;
+  maxDelayMs: number;
+  queueLimit: number;
+  syntheticWeights?: boolean;
+}
+
+/** Time given to whatever still holds the event loop after a graceful stop. */
+const EXIT_GRACE_MS = 2000;
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0–65535; 0 picks a free one).`);
+  return n;
+}
+
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 1000) throw new InvalidArgumentError(`"${value}" is not a whole number of milliseconds from 0 to 1000.`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the local service host: the management API and every deployed service over the Open Inference Protocol v2')
+    .option('--state <dir>', 'state folder: registered models, services and their keys, host.json', defaultStateDir())
+    .option('--port <n>', 'port to listen on; 0 picks a free one', port, 0)
+    .option('--host <address>', 'interface to listen on', DEFAULTS.host)
+    .option('--model-store <dir>', 'featurizer weights and label lists (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for every model stage').choices(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'))
+    .option('--max-batch-size <n>', 'largest batch a service runs at once, unless its deployment sets one', positiveInteger, DEFAULTS.maxBatchSize)
+    .option('--max-delay-ms <ms>', 'longest the first queued image waits for others to batch with', milliseconds, DEFAULTS.maxDelayMs)
+    .option('--queue-limit <n>', 'images a service lets wait before answering 429', positiveInteger, DEFAULTS.queueLimit)
+    .option('--synthetic-weights', 'run featurizers without real weights on generated ones (fine for speed, meaningless classes)')
+    .action(async (options: ServeOptions, command: Command) => {
+      const verbose = command.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false;
+      // A stray rejection must not take every service down with it: log it and keep serving.
+      const onRejection = (reason: unknown): void => {
+        process.stderr.write(`unexpected error (the host keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+      };
+      process.on('unhandledRejection', onRejection);
+      const host = await startHost({
+        stateDir: options.state,
+        port: options.port,
+        host: options.host,
+        ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
+        backend: options.backend,
+        syntheticWeights: options.syntheticWeights ?? false,
+        maxBatchSize: options.maxBatchSize,
+        maxDelayMs: options.maxDelayMs,
+        queueLimit: options.queueLimit,
+        verbose,
+        version: program.version() ?? 'dev',
+      });
+      process.stdout.write(`listening on ${host.url}\n`);
+      process.stdout.write(`backend ${host.backend}\n`);
+      for (const name of host.restored) process.stdout.write(`restoring service ${name}\n`);
+      await stopSignal();
+      await host.close();
+      process.off('unhandledRejection', onRejection);
+      // Everything is persisted and closed; a library timer or worker must not keep the process alive.
+      setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
+    });
+}
+
+/** The first SIGTERM or SIGINT stops gracefully; a second one stops at once. */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.stderr.write(`${signal}: finishing requests in flight, then stopping (send it again to stop at once)\n`);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(1));
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

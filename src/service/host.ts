@@ -1,0 +1,235 @@
+/**
+ * The local service host: one HTTP server (127.0.0.1 by default) serving the management
+ * API and every deployed service over the Open Inference Protocol, with its state in one
+ * folder. `startHost` restores the services recorded there (Transitioning → Healthy, same
+ * keys), writes `host.json` (url, admin token, pid; mode 0600) and returns a handle whose
+ * `close()` stops accepting connections, lets in-flight requests finish and frees the
+ * pipelines.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UserError, isUserError, messageOf } from '../common/errors';
+import { readModelDef } from '../pipeline/modelDefReader';
+import { initBackend } from '../runtime/backend';
+import type { BackendPreference } from '../runtime/backend';
+import { loadPipeline as runtimeLoadPipeline } from '../runtime/loadPipeline';
+import { resolveModelStore } from '../runtime/modelStore';
+import { QueueFullError } from './batcher';
+import type { HostContext } from './hostContext';
+import { refuseSecondHost, removeHostFile, writeHostFile } from './hostFile';
+import { ClientGoneError, sendError } from './http';
+import { HttpError } from './httpError';
+import { addInferenceRoutes } from './inferenceRoutes';
+import { newSecret } from './keys';
+import { createLog, stderrSink } from './log';
+import type { HostLog, LogSink } from './log';
+import { addManagementRoutes } from './managementRoutes';
+import { Router } from './router';
+import { ServiceManager } from './serviceManager';
+import type { PipelineLoader } from './serviceManager';
+import { StateStore } from './stateStore';
+import type { ModelRecord } from './stateStore';
+
+const MiB = 1024 * 1024;
+
+export interface HostOptions {
+  /** State folder: state.json, models/, host.json. Created if missing. */
+  stateDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Interface to bind; 127.0.0.1 by default, so only this machine can call. */
+  host?: string;
+  /** Featurizer weights and label lists; resolved like everywhere else when absent. */
+  modelStore?: string;
+  backend?: BackendPreference;
+  syntheticWeights?: boolean;
+  maxBatchSize?: number;
+  maxDelayMs?: number;
+  queueLimit?: number;
+  maxBodyBytes?: number;
+  maxModelBytes?: number;
+  verbose?: boolean;
+  version?: string;
+  /** Where log lines go; stderr by default. */
+  log?: LogSink;
+  /** How a model becomes a loaded pipeline; the real runtime unless a test wraps it. */
+  loadPipeline?: typeof runtimeLoadPipeline;
+}
+
+export interface RunningHost {
+  url: string;
+  adminToken: string;
+  backend: string;
+  /** Names of the services found in the state folder, loading in the background. */
+  restored: string[];
+  /** Resolves once the restored services are Healthy or Failed. */
+  settled: Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  maxBatchSize: 8,
+  // 0: an idle service runs a request at once, and requests that arrive while a batch
+  // runs form the next batch together — batching under load without a latency cost at
+  // concurrency 1. A positive delay trades latency for fuller batches.
+  maxDelayMs: 0,
+  queueLimit: 64,
+  maxBodyBytes: 32 * MiB,
+  maxModelBytes: 1024 * MiB,
+});
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const log = createLog(options.log ?? stderrSink, options.verbose ?? false);
+  // Before opening the store, which tidies the folder: a running host may be writing there.
+  await refuseSecondHost(options.stateDir);
+  const store = await StateStore.open(options.stateDir);
+  const modelStore = resolveModelStore(options.modelStore);
+  const backend = await initBackend(options.backend ?? 'auto');
+  const load = options.loadPipeline ?? runtimeLoadPipeline;
+  const loader: PipelineLoader = async (model) => {
+    if (!store.findModel(model.id)) throw new UserError(`model ${model.id} is not registered any more: delete this service and deploy a registered model`);
+    const modelDef = readModelDef(await store.readZip(model));
+    return load(modelDef, { modelStore, backend, syntheticWeights: options.syntheticWeights ?? false });
+  };
+  const batching = {
+    maxBatchSize: options.maxBatchSize ?? DEFAULTS.maxBatchSize,
+    maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
+    queueLimit: options.queueLimit ?? DEFAULTS.queueLimit,
+  };
+  const context: HostContext = {
+    version: options.version ?? 'dev',
+    adminToken: newSecret(),
+    store,
+    services: new ServiceManager(loader, batching, log),
+    log,
+    limits: { maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes, maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes },
+    batching,
+    modelStore,
+    backend,
+    startedAt: performance.now(),
+    url: '',
+    restoring: true,
+    shuttingDown: false,
+  };
+  const router = new Router();
+  addManagementRoutes(router, context);
+  addInferenceRoutes(router, context);
+
+  const server = createServer((req, res) => void handle(router, context, req, res));
+  const inFlight = trackRequests(server);
+  context.url = await listen(server, options.host ?? DEFAULTS.host, options.port ?? 0);
+  try {
+    await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid });
+  } catch (error) {
+    // Without host.json no client can find this host; an open server would only keep the process alive.
+    server.close();
+    throw new UserError(`cannot write host.json in ${options.stateDir}: ${messageOf(error)}`);
+  }
+  log.info(`host ${context.version} listening on ${context.url} (pid ${process.pid}, backend ${backend}, state ${options.stateDir}, model store ${modelStore})`);
+
+  const restored: string[] = [];
+  for (const record of store.state.services) {
+    // A record naming an unknown model (only an edited state.json does that) comes back Failed, saying so.
+    context.services.deploy(record, store.findModel(record.modelId) ?? unknownModel(record.modelId));
+    restored.push(record.name);
+  }
+  const settled = waitUntilSettled(context.services).then(() => {
+    context.restoring = false;
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= shutdown(context, server, inFlight, options.stateDir);
+    return closing;
+  };
+  return { url: context.url, adminToken: context.adminToken, backend, restored, settled, close };
+}
+
+function unknownModel(id: string): ModelRecord {
+  const [name = id, version = '0'] = id.split(':');
+  return { id, name, version: Number(version) || 0, sha256: '', size: 0, created: '', stages: [] };
+}
+
+async function handle(router: Router, host: HostContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  res.on('finish', () => host.log.request(`${req.method ?? '?'} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`));
+  if (host.shuttingDown) res.setHeader('Connection', 'close');
+  try {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { handler, params } = router.resolve(req.method ?? 'GET', url.pathname);
+    await handler({ req, res, url, params });
+  } catch (error) {
+    if (error instanceof ClientGoneError) return;
+    sendError(res, toHttpError(error, host.log, `${req.method ?? '?'} ${path}`));
+  }
+}
+
+/** What the client is told; anything unexpected is logged with its stack and answered 500. */
+function toHttpError(error: unknown, log: HostLog, request: string): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof QueueFullError) return new HttpError(429, error.message, { 'Retry-After': String(error.retryAfterS) });
+  // ImageError, ModelDefError and every other UserError: the sender can fix it.
+  if (isUserError(error)) return new HttpError(400, error.message);
+  log.error(`internal error in ${request}`, error);
+  return new HttpError(500, `internal error: ${messageOf(error)} (the host's log has the details)`);
+}
+
+function listen(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new UserError(error.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use; choose another with --port (0 picks a free one)` : `cannot listen on ${host}:${port}: ${error.message}`));
+    });
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}`);
+    });
+  });
+}
+
+/** Counts requests from arrival to the end of their response, for a graceful stop. */
+function trackRequests(server: Server): { count: () => number; idle: () => Promise<void> } {
+  let active = 0;
+  let waiters: (() => void)[] = [];
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    res.once('close', () => {
+      active--;
+      if (active === 0) {
+        const done = waiters;
+        waiters = [];
+        for (const resolve of done) resolve();
+      }
+    });
+  });
+  return {
+    count: () => active,
+    idle: () => (active === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
+  };
+}
+
+function waitUntilSettled(services: ServiceManager): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!services.settling) resolve();
+      else setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
+async function shutdown(host: HostContext, server: Server, inFlight: { count: () => number; idle: () => Promise<void> }, stateDir: string): Promise<void> {
+  host.shuttingDown = true;
+  host.log.info(`host stopping: ${inFlight.count()} request(s) in flight`);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await inFlight.idle();
+  server.closeAllConnections();
+  await closed;
+  await host.services.closeAll();
+  await removeHostFile(stateDir, host.adminToken);
+  host.log.info('host stopped');
+}

@@ -12,6 +12,7 @@ import type { HostContext } from './hostContext';
 import { readBody, sendEmpty, sendJson } from './http';
 import { HttpError, badRequest, conflict, notFound, unauthorized } from './httpError';
 import { bearerToken, newSecret, newServiceKeys, secretMatches } from './keys';
+import type { ServiceState } from './deployedService';
 import type { KeyName } from './keys';
 import type { Handler, RequestContext, Router } from './router';
 import type { ModelRecord, ServiceRecord, StageSummary } from './stateStore';
@@ -21,10 +22,11 @@ const MODEL_NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_BATCH_SIZE_LIMIT = 256;
 const MAX_DELAY_MS_LIMIT = 1000;
 
+/** A service as the management API shows it (the Local workspace reads this shape). */
 export interface ServiceJson {
   name: string;
   model: string;
-  state: string;
+  state: ServiceState;
   scoring_uri: string;
   error: string | null;
   created: string;

@@ -3,38 +3,16 @@
  * host on this machine) and, later, Azure Machine Learning workspaces. The CLI and the
  * extension's tree and commands talk only to this.
  */
+import type { ModelRecord } from '../service/stateStore';
+import type { ServiceJson } from '../service/managementRoutes';
+import type { ServiceKeys } from '../service/keys';
 import type { Prediction, Timings } from '../runtime/types';
 
-export type ServiceState = 'Transitioning' | 'Healthy' | 'Failed' | 'Deleting';
-
-export interface ModelInfo {
-  /** `<name>:<version>`. */
-  id: string;
-  name: string;
-  version: number;
-  sha256: string;
-  size: number;
-  created: string;
-  stages: { name: string; type: string; model_ref?: string }[];
-}
-
-export interface ServiceInfo {
-  name: string;
-  /** Model id the service runs. */
-  model: string;
-  state: ServiceState;
-  scoring_uri: string;
-  error: string | null;
-  created: string;
-  backend: string | null;
-  precision: string | null;
-  synthetic: boolean | null;
-}
-
-export interface ServiceKeys {
-  primary: string;
-  secondary: string;
-}
+/** The shapes the local host's management API answers with; other workspaces map to them. */
+export type { ModelRecord as ModelInfo } from '../service/stateStore';
+export type { ServiceJson as ServiceInfo } from '../service/managementRoutes';
+export type { ServiceState } from '../service/deployedService';
+export type { ServiceKeys } from '../service/keys';
 
 export interface Classification {
   predictions: Prediction[];
@@ -51,14 +29,14 @@ export interface DeployOptions {
 
 export interface Workspace {
   readonly label: string;
-  listModels(): Promise<ModelInfo[]>;
+  listModels(): Promise<ModelRecord[]>;
   /** Registers a verified model_def.zip; the same bytes registered twice give the same model. */
-  registerModel(zip: Uint8Array, name?: string): Promise<ModelInfo>;
+  registerModel(zip: Uint8Array, name?: string): Promise<ModelRecord>;
   deleteModel(id: string): Promise<void>;
-  listServices(): Promise<ServiceInfo[]>;
-  getService(name: string): Promise<ServiceInfo>;
+  listServices(): Promise<ServiceJson[]>;
+  getService(name: string): Promise<ServiceJson>;
   /** Starts deploying; the service is Transitioning until it turns Healthy or Failed. */
-  deployService(name: string, modelId: string, options?: DeployOptions): Promise<ServiceInfo>;
+  deployService(name: string, modelId: string, options?: DeployOptions): Promise<ServiceJson>;
   deleteService(name: string): Promise<void>;
   getKeys(name: string): Promise<ServiceKeys>;
   regenerateKey(name: string, which: keyof ServiceKeys): Promise<ServiceKeys>;

@@ -13,10 +13,16 @@
  *   mobilenet_v1_0.50_224/...         width 0.5   (catalog name mobilenet_v1_0.5)
  *   mobilenet_v1_0.75_224/...         width 0.75  (catalog name mobilenet_v1_0.75)
  *   mobilenet_v1_1.0_224/...          width 1.0   (catalog name mobilenet_v1_1.0)
- *   resnet50/model.json + shards      optional: Keras ResNet50 (include_top) as a TensorFlow.js
- *                                     layers model with Keras layer names (conv1_conv, …,
- *                                     avg_pool, predictions); without it ResNet 50 runs on
- *                                     generated weights
+ *   resnet50/model.json + shards      optional: Keras ResNet50(include_top=True) converted to
+ *                                     TensorFlow.js; only its weights are used, by Keras layer
+ *                                     name (conv1_conv/kernel, …, predictions/bias); without it
+ *                                     ResNet 50 runs on generated weights
+ *   resnet152/model.json + shards     optional, the same for Keras ResNet152
+ *   densenet121/model.json + shards   optional, the same for Keras DenseNet121 (layer names as
+ *                                     Keras 2 spells them, conv1/conv/kernel, or as Keras 3
+ *                                     does, conv1_conv/kernel)
+ *   vgg16/model.json + shards         optional, the same for Keras VGG16 (block1_conv1, …, fc1,
+ *                                     fc2, predictions)
  *
  * MobileNet folder names are those of Google's published TensorFlow.js models, so a
  * downloaded folder can be dropped in as it is.
@@ -51,8 +57,28 @@ export function mobilenetFolder(store: string, catalogName: string): string {
   return join(store, `mobilenet_v1_${folderWidth}_224`);
 }
 
+/** Names of the featurizers whose store folder is simply their catalog name. */
+export type KerasModelName = 'resnet50' | 'resnet152' | 'densenet121' | 'vgg16';
+
+/** Folder of a Keras featurizer's optional real weights (`<store>/<catalog name>`). */
+export function kerasModelFolder(store: string, name: KerasModelName): string {
+  return join(store, name);
+}
+
 export function resnet50Folder(store: string): string {
-  return join(store, 'resnet50');
+  return kerasModelFolder(store, 'resnet50');
+}
+
+export function resnet152Folder(store: string): string {
+  return kerasModelFolder(store, 'resnet152');
+}
+
+export function densenet121Folder(store: string): string {
+  return kerasModelFolder(store, 'densenet121');
+}
+
+export function vgg16Folder(store: string): string {
+  return kerasModelFolder(store, 'vgg16');
 }
 
 /**

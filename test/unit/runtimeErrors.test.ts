@@ -70,22 +70,37 @@ describe('runtime errors a user can fix', () => {
     await assert.rejects(loadPipeline({ ...packaged, files }, { modelStore: STORE, backend: 'wasm' }), { name: 'UserError', message: /name 2 classes.*scores 1000/ });
   });
 
-  for (const featurizer of ['vgg16', 'resnet152', 'densenet121']) {
-    test(`${featurizer} is in the catalog but has no runtime yet: a UserError listing what runs`, async () => {
-      const dir = tempDir();
-      const pipeline = JSON.parse(JSON.stringify(mobilenetPipeline())) as { stages: Record<string, unknown>[] };
-      (pipeline.stages[1] as Record<string, unknown>).model = featurizer;
-      const modelDef = readModelDef((await packagePipeline(writeJson(join(dir, 'other.pipeline.json'), pipeline))).zip);
-      await assert.rejects(loadPipeline(modelDef, { modelStore: STORE, backend: 'wasm' }), (error: unknown) => {
+  // The large featurizers run on generated weights when their store folder is empty; a
+  // model.json there that holds other weights is refused before anything runs.
+  for (const [featurizer, firstLayer] of [['vgg16', 'block1_conv1'], ['resnet152', 'conv1_conv'], ['densenet121', 'conv1/conv']] as const) {
+    test(`${featurizer}: store weights that are not ${featurizer}'s are refused, naming the layer and the folder`, async () => {
+      const store = storeWithLabelsOnly();
+      const folder = join(store, featurizer);
+      writeJson(join(folder, 'model.json'), { format: 'layers-model', modelTopology: {}, weightsManifest: [] });
+      await assert.rejects(loadFeaturizer(featurizer, '1', { modelStore: store, precision: 'fp32', backend: 'wasm' }), (error: unknown) => {
         assert.ok(error instanceof UserError);
-        assert.ok(error.message.includes(featurizer), error.message);
-        assert.match(error.message, /mobilenet_v1_0\.75/);
-        assert.match(error.message, /resnet50/);
+        assert.ok(error.message.includes(folder), error.message);
+        assert.ok(error.message.includes(`layer "${firstLayer}" gets no weights`), error.message);
+        assert.match(error.message, /generated weights/);
         assert.doesNotMatch(error.message, /not implemented|TODO/i);
         return true;
       });
     });
   }
+
+  test('a store weight shard that is missing is named', async () => {
+    const store = storeWithLabelsOnly();
+    const folder = join(store, 'densenet121');
+    writeJson(join(folder, 'model.json'), { format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [{ name: 'conv1/conv/kernel', shape: [7, 7, 3, 64], dtype: 'float32' }] }] });
+    await assert.rejects(loadFeaturizer('densenet121', '1', { modelStore: store, precision: 'fp32', backend: 'wasm' }), {
+      name: 'UserError',
+      message: new RegExp(`DenseNet-121 weights in the model store are incomplete: ${join(folder, 'group1-shard1of1.bin').replace(/[.]/g, '\\.')} is missing`),
+    });
+  });
+
+  test('an unknown featurizer is refused, listing the catalog', async () => {
+    await assert.rejects(loadFeaturizer('inception_v3', '1', { modelStore: STORE, precision: 'fp32' }), { name: 'UserError', message: /unknown featurizer "inception_v3".*resnet152, densenet121, vgg16/ });
+  });
 
   test('an unknown featurizer version is refused', async () => {
     await assert.rejects(loadFeaturizer('mobilenet_v1_0.25', '9', { modelStore: STORE, precision: 'fp32' }), { name: 'UserError', message: /no version "9"/ });

@@ -6,13 +6,25 @@ import { UserError } from '../../common/errors';
 import { FEATURIZERS, findFeaturizer } from '../../pipeline/featurizers';
 import { initBackend } from '../backend';
 import type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
+import { DENSENET121 } from './densenet121';
+import type { KerasArchitecture } from './kerasFeaturizer';
+import { loadKerasFeaturizer } from './kerasFeaturizer';
 import { isMobilenet, loadMobilenet } from './mobilenet';
-import { RESNET50, loadResnet50 } from './resnet50';
+import { resnetV1 } from './resnetV1';
+import { VGG16 } from './vgg16';
 
 export type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
 
+/**
+ * The featurizers built in code (real weights from the store by layer name, else generated
+ * ones); MobileNets run the store's own TensorFlow.js models (mobilenet.ts).
+ */
+const KERAS_ARCHITECTURES: ReadonlyMap<string, KerasArchitecture> = new Map(
+  [resnetV1(50), resnetV1(152), DENSENET121, VGG16].map((architecture) => [architecture.name, architecture]),
+);
+
 /** Catalog names with a runtime in this version. */
-export const RUNNABLE_FEATURIZERS: readonly string[] = FEATURIZERS.map((f) => f.name).filter((name) => isMobilenet(name) || name === RESNET50);
+export const RUNNABLE_FEATURIZERS: readonly string[] = FEATURIZERS.map((f) => f.name).filter((name) => isMobilenet(name) || KERAS_ARCHITECTURES.has(name));
 
 export function hasRuntime(name: string): boolean {
   return RUNNABLE_FEATURIZERS.includes(name);
@@ -34,5 +46,6 @@ export async function loadFeaturizer(modelRef: string, modelVersion: string, opt
     throw new UserError(`featurizer ${modelRef} cannot run in this version of the runtime yet; it runs ${RUNNABLE_FEATURIZERS.join(', ')}`);
   }
   await initBackend(options.backend ?? 'auto');
-  return modelRef === RESNET50 ? loadResnet50(options) : loadMobilenet(info, options);
+  const architecture = KERAS_ARCHITECTURES.get(modelRef);
+  return architecture ? loadKerasFeaturizer(architecture, options) : loadMobilenet(info, options);
 }

@@ -22,7 +22,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/ui/**/*.ts', 'src/extension.ts'],
+    // The integration tests run inside the extension host and drive the extension through the vscode API.
+    files: ['src/ui/**/*.ts', 'src/extension.ts', 'test/integration/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
@@ -42,5 +43,10 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { process: 'readonly', console: 'readonly' },
     },
+  },
+  {
+    // The VS Code tier runners poll code-server over HTTP and wait on the UI.
+    files: ['test/vscode/**/*.mjs', 'test/e2e/**/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
   },
 );

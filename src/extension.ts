@@ -1,18 +1,30 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './ui/commands/registerCommands';
+import { LocalHost } from './ui/localHost/localHost';
+import { registerLocalHostStatusBar } from './ui/localHost/statusBar';
 import { createLog, getLog } from './ui/log';
 import { registerPipelineDiagnostics } from './ui/pipelineDiagnostics';
+import { WorkspaceRegistry } from './ui/workspaceRegistry';
 import { registerWorkspacesView } from './ui/workspacesView';
+
+/** Kept for deactivate(): the host must be stopped (and awaited) before the extension host exits. */
+let localHost: LocalHost | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(createLog());
+  localHost = new LocalHost(context.extensionUri, context.globalStorageUri);
+  const workspaces = new WorkspaceRegistry(localHost);
+  context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
-  registerCommands(context, diagnostics);
-  registerWorkspacesView(context);
+  registerCommands(context, diagnostics, workspaces);
+  registerWorkspacesView(context, workspaces);
+  registerLocalHostStatusBar(context, workspaces);
   const { version } = context.extension.packageJSON as { version: string };
   getLog('extension').info(`FPGA Model Services ${version} activated`);
 }
 
-export function deactivate(): void {
-  // Everything this extension starts is on context.subscriptions; VS Code disposes it.
+/** Stops the local service host if this window started it; disposables go with context.subscriptions. */
+export async function deactivate(): Promise<void> {
+  await localHost?.stopIfStarted();
+  localHost = undefined;
 }

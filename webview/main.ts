@@ -1,10 +1,11 @@
 /**
- * The classify panel's browser side: shows a service's top classes for an image, with
- * confidence bars and timings. It only renders what the host sends (webview/protocol.ts)
- * and posts the user's choices back; the host does the work.
+ * The classify panel's browser side: shows an image, a service's top classes for it with
+ * confidence bars, and where the time went. It only renders what the host sends
+ * (webview/protocol.ts) and posts the user's button presses back; the host does the work.
  */
-import type { ErrorMessage, HostToWebviewMessage, ResultMessage, WebviewToHostMessage } from './protocol';
+import type { BusyMessage, ClassifiedImage, ErrorMessage, HostToWebviewMessage, PanelAction, ResultMessage, WebviewToHostMessage } from './protocol';
 import { isHostToWebviewMessage } from './protocol';
+import { barValue, formatMs, formatPercent, shareOf } from './format';
 import { provideVSCodeDesignSystem, vsCodeButton, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
 
 interface VsCodeApi<State> {
@@ -15,12 +16,15 @@ interface VsCodeApi<State> {
 
 declare function acquireVsCodeApi<State>(): VsCodeApi<State>;
 
-/** What survives the panel being hidden or VS Code restarting: the last thing shown. */
+/**
+ * What survives the panel being hidden (it is not retained): the last message shown, so the
+ * page paints at once when it comes back, before the host answers `ready`.
+ */
 interface PanelState {
-  shown?: ResultMessage | ErrorMessage;
+  shown?: HostToWebviewMessage;
 }
 
-// Defines <vscode-button> and <vscode-progress-ring>; elements created earlier upgrade now.
+// Defines <vscode-button> and <vscode-progress-ring>; elements created later upgrade as they are added.
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing());
 
 const vscode = acquireVsCodeApi<PanelState>();
@@ -33,103 +37,175 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
   return node;
 }
 
-function actionButton(label: string, message: WebviewToHostMessage, secondary: boolean): HTMLElement {
+function post(message: WebviewToHostMessage): void {
+  vscode.postMessage(message);
+}
+
+function actionButton(label: string, action: PanelAction, primary: boolean): HTMLElement {
   const button = document.createElement('vscode-button');
   button.textContent = label;
-  if (secondary) button.setAttribute('appearance', 'secondary');
-  button.addEventListener('click', () => vscode.postMessage(message));
+  button.dataset.action = action;
+  if (!primary) button.setAttribute('appearance', 'secondary');
+  button.addEventListener('click', () => post({ type: 'action', action }));
   return button;
 }
 
-function actions(buttons: HTMLElement[]): HTMLElement {
+function actionRow(buttons: HTMLElement[]): HTMLElement {
   const row = element('div', 'actions');
+  row.setAttribute('role', 'group');
+  row.setAttribute('aria-label', 'Actions');
   row.append(...buttons);
   return row;
 }
 
-function formatPercent(score: number): string {
-  const percent = score * 100;
-  if (percent > 0 && percent < 0.1) return '<0.1%';
-  return `${percent.toFixed(1)}%`;
+/** A horizontal bar whose fill is set through the CSSOM: CSP refuses inline style attributes, not this. */
+function bar(fraction: number, className: string): HTMLElement {
+  const track = element('div', `bar ${className}`);
+  const fill = element('div', 'fill');
+  fill.style.width = `${(barValue(fraction) * 100).toFixed(2)}%`;
+  track.append(fill);
+  return track;
 }
 
-function formatMs(ms: number): string {
-  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+function header(image: ClassifiedImage | undefined, serviceLine: HTMLElement[]): HTMLElement {
+  const head = element('header', 'header');
+  if (image?.src) {
+    const preview = element('img', 'preview');
+    // A file the browser cannot decode (often the very reason for an error) shows no broken-image icon.
+    preview.addEventListener('error', () => preview.classList.add('undecodable'));
+    preview.src = image.src;
+    preview.alt = image.name;
+    head.append(preview);
+  }
+  const about = element('div', 'about');
+  about.append(element('h1', 'title', image?.name ?? 'Classify Image'), ...serviceLine);
+  head.append(about);
+  return head;
 }
 
-function renderResult(result: ResultMessage): HTMLElement[] {
-  const header = element('div', 'header');
-  const preview = element('img', 'preview');
-  preview.src = result.image.src;
-  preview.alt = result.image.name;
-  const about = element('div');
-  about.append(
-    element('h1', 'title', result.image.name),
-    element('p', 'meta', `Service: ${result.service}`),
-    element('p', 'meta', `Backend: ${result.backend} · Precision: ${result.precision}`),
-  );
-  header.append(preview, about);
+function serviceLine(result: ResultMessage): HTMLElement[] {
+  const meta = element('p', 'meta');
+  const name = element('span', 'service-name', result.service.name);
+  meta.append('Service ', name, ` · ${result.service.backend} · ${result.service.precision}`);
+  if (!result.service.synthetic) return [meta];
+  const badge = element('p', 'badge synthetic', 'synthetic weights: classes are meaningless');
+  badge.title = 'This service runs generated weights: its timings are real, its class names are not.';
+  return [meta, badge];
+}
 
-  const list = element('ol', 'predictions');
-  list.setAttribute('aria-label', 'Top classes');
+function predictions(result: ResultMessage): HTMLElement {
+  const section = element('section', 'predictions');
+  section.setAttribute('aria-labelledby', 'predictions-heading');
+  const heading = element('h2', undefined, `Top ${result.predictions.length} classes`);
+  heading.id = 'predictions-heading';
+  const list = element('ol', 'prediction-list');
   result.predictions.forEach((prediction, rank) => {
+    const percent = formatPercent(prediction.score);
     const row = element('li', rank === 0 ? 'prediction top' : 'prediction');
     const label = element('span', 'label', prediction.label);
     label.title = `${prediction.label} (class ${prediction.index})`;
-    // A <progress> draws the bar, so its length needs no inline style.
-    const bar = element('progress', 'bar');
-    bar.max = 1;
-    bar.value = Math.min(1, Math.max(0, prediction.score));
-    bar.setAttribute('aria-label', `${prediction.label}: ${formatPercent(prediction.score)}`);
-    row.append(label, element('span', 'score', formatPercent(prediction.score)), bar);
+    const meter = bar(prediction.score, 'confidence');
+    meter.setAttribute('role', 'meter');
+    meter.setAttribute('aria-label', prediction.label);
+    meter.setAttribute('aria-valuemin', '0');
+    meter.setAttribute('aria-valuemax', '100');
+    meter.setAttribute('aria-valuenow', (barValue(prediction.score) * 100).toFixed(1));
+    meter.setAttribute('aria-valuetext', percent);
+    row.append(label, meter, element('span', 'score', percent));
     list.append(row);
   });
+  section.append(heading, list);
+  return section;
+}
 
-  const stages = Object.entries(result.timingsMs).map(([stage, ms]) => `${stage} ${formatMs(ms)}`);
-  const timings = element('p', 'timings', [...stages, `total ${formatMs(result.totalMs)}`].join(' · '));
+function timings(result: ResultMessage): HTMLElement {
+  const section = element('section', 'timings');
+  section.setAttribute('aria-labelledby', 'timings-heading');
+  const heading = element('h2', undefined, 'Latency');
+  heading.id = 'timings-heading';
+  const summary = element('p', 'latency');
+  summary.append(element('span', 'latency-total', formatMs(result.totalMs)), element('span', 'latency-note', ` in the service · ${formatMs(result.roundTripMs)} round trip`));
+  const table = element('table', 'stages');
+  const caption = element('caption', 'visually-hidden', 'Time per stage');
+  const body = element('tbody');
+  const rows = [...result.timings, { stage: 'total', ms: result.totalMs }];
+  for (const { stage, ms } of rows) {
+    const row = element('tr', stage === 'total' ? 'stage total' : 'stage');
+    const name = element('th', 'stage-name', stage);
+    name.scope = 'row';
+    const share = element('td', 'stage-bar');
+    if (stage !== 'total') {
+      const shareBar = bar(shareOf(ms, result.totalMs), 'share');
+      shareBar.setAttribute('aria-hidden', 'true');
+      share.append(shareBar);
+    }
+    row.append(name, share, element('td', 'stage-ms', formatMs(ms)));
+    body.append(row);
+  }
+  table.append(caption, body);
+  section.append(heading, summary, table);
+  return section;
+}
 
+function renderResult(result: ResultMessage): HTMLElement[] {
   return [
-    header,
-    list,
-    timings,
-    actions([
-      actionButton('Run Again', { type: 'runAgain' }, false),
-      actionButton('Switch Service', { type: 'switchService' }, true),
-      actionButton('Copy Result', { type: 'copyResult' }, true),
+    header(result.image, serviceLine(result)),
+    predictions(result),
+    timings(result),
+    actionRow([
+      actionButton('Run Again', 'runAgain', true),
+      actionButton('Switch Service', 'switchService', false),
+      actionButton('Copy Result JSON', 'copyResult', false),
     ]),
   ];
 }
 
 function renderError(error: ErrorMessage): HTMLElement[] {
-  const box = element('div', 'error', error.message);
+  const meta = error.service ? [element('p', 'meta', `Service ${error.service}`)] : [];
+  const box = element('div', `error ${error.kind}`);
   box.setAttribute('role', 'alert');
-  const buttons: HTMLElement[] = [];
-  if (error.action) buttons.push(actionButton(error.action.label, error.action.message, false));
-  if (error.action?.message.type !== 'runAgain') buttons.push(actionButton('Run Again', { type: 'runAgain' }, buttons.length > 0));
-  if (error.action?.message.type !== 'switchService') buttons.push(actionButton('Switch Service', { type: 'switchService' }, true));
-  return [box, actions(buttons)];
+  box.append(element('p', 'error-message', error.message));
+  if (error.detail) box.append(element('p', 'error-detail', error.detail));
+  const buttons = error.actions.map(({ action, label }, i) => actionButton(label, action, i === 0));
+  return [header(error.image, meta), box, actionRow(buttons)];
 }
 
-function renderBusy(): HTMLElement[] {
-  const busy = element('div', 'busy');
-  busy.setAttribute('role', 'status');
-  busy.append(document.createElement('vscode-progress-ring'), element('span', undefined, 'Classifying…'));
-  return [busy];
+function renderBusy(busy: BusyMessage): HTMLElement[] {
+  const meta = busy.service ? [element('p', 'meta', `Service ${busy.service}`)] : [];
+  const status = element('div', 'busy');
+  status.setAttribute('role', 'status');
+  const ring = document.createElement('vscode-progress-ring');
+  ring.setAttribute('aria-hidden', 'true');
+  status.append(ring, element('span', undefined, busy.service ? `Classifying with ${busy.service}…` : 'Classifying…'));
+  return [header(busy.image, meta), status];
 }
+
+/**
+ * The action of the button that had keyboard focus when a re-render began. Pressing Run
+ * Again replaces the page (busy, then the answer); the focus returns to the same button,
+ * or to the first one, instead of falling to the page's body.
+ */
+let focusAfterBusy: string | undefined;
 
 function render(message: HostToWebviewMessage): void {
+  const active = document.activeElement;
+  const focused = (active instanceof HTMLElement ? active.dataset.action : undefined) ?? focusAfterBusy;
   switch (message.type) {
     case 'result':
       root.replaceChildren(...renderResult(message));
-      vscode.setState({ shown: message });
       break;
     case 'error':
       root.replaceChildren(...renderError(message));
-      vscode.setState({ shown: message });
       break;
     case 'busy':
-      root.replaceChildren(...renderBusy());
+      root.replaceChildren(...renderBusy(message));
       break;
+  }
+  root.setAttribute('aria-busy', String(message.type === 'busy'));
+  vscode.setState({ shown: message });
+  focusAfterBusy = message.type === 'busy' ? focused : undefined;
+  if (focused !== undefined && message.type !== 'busy') {
+    (root.querySelector<HTMLElement>(`[data-action="${focused}"]`) ?? root.querySelector<HTMLElement>('[data-action]'))?.focus();
   }
 }
 
@@ -138,5 +214,5 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 const restored = vscode.getState()?.shown;
-if (restored) render(restored);
-vscode.postMessage({ type: 'ready' });
+if (restored && isHostToWebviewMessage(restored)) render(restored);
+post({ type: 'ready' });

@@ -1,22 +1,9 @@
 import * as vscode from 'vscode';
+import { WorkspacesTreeProvider } from './tree/workspacesTree';
+import type { WorkspaceRegistry } from './workspaceRegistry';
 
-/**
- * The Workspaces view. It lists nothing yet, so VS Code shows its welcome content
- * (package.json `viewsWelcome`), which says what works today; the Local and Azure
- * workspaces and their models and services become nodes of this tree.
- */
-class WorkspacesTreeDataProvider implements vscode.TreeDataProvider<vscode.TreeItem> {
-  getTreeItem(element: vscode.TreeItem): vscode.TreeItem {
-    return element;
-  }
-
-  getChildren(): vscode.TreeItem[] {
-    return [];
-  }
-}
-
-export function registerWorkspacesView(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.window.createTreeView('fpga.workspaces', { treeDataProvider: new WorkspacesTreeDataProvider() }),
-  );
+/** The Workspaces view: the Local workspace, Azure sign-in, their models and services. */
+export function registerWorkspacesView(context: vscode.ExtensionContext, registry: WorkspaceRegistry): void {
+  const provider = new WorkspacesTreeProvider(registry);
+  context.subscriptions.push(provider, vscode.window.createTreeView('fpga.workspaces', { treeDataProvider: provider, showCollapseAll: true }));
 }

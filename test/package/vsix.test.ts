@@ -1,6 +1,8 @@
 /**
  * `npm run package` builds an installable .vsix: the manifest VS Code reads, the bundled
- * code and schema, and nothing of the sources, tests or development files.
+ * code and schema, the production node_modules the bundle leaves external (sharp and its
+ * linux-x64 native packages, for the local service host), and nothing of the sources, tests
+ * or development files.
  * Runs after the unit tests because it rebuilds dist/ for production.
  */
 import assert from 'node:assert/strict';
@@ -32,11 +34,22 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
     'extension/readme.md',
     'extension/changelog.md',
     'extension/LICENSE.txt',
+    // The local service host (dist/cli.js serve) decodes images with sharp, a native module.
+    'extension/node_modules/sharp/package.json',
+    'extension/node_modules/sharp/lib/index.js',
   ]) {
     assert.ok(names.includes(required), `${required} missing from the vsix: ${names.join(', ')}`);
   }
-  const leaked = names.filter((n) => /^extension\/(src|test|out|scripts|webview|node_modules|examples)\//.test(n) || n.endsWith('.map') || n.endsWith('.ts'));
+  assert.ok(
+    names.some((n) => /^extension\/node_modules\/@img\/sharp-linux-x64\/lib\/sharp-linux-x64\.node$/.test(n)),
+    'the linux-x64 sharp binary is missing',
+  );
+  assert.ok(names.some((n) => /^extension\/node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(n)), 'libvips is missing');
+  const leaked = names.filter((n) => /^extension\/(src|test|out|scripts|webview|examples)\//.test(n) || n.endsWith('.map') || n.endsWith('.ts'));
   assert.deepEqual(leaked, [], 'sources, tests and development files stay out');
+  // What esbuild bundles into dist/ must not ship a second time, nor the optional tfjs-node.
+  const bundled = names.filter((n) => /^extension\/node_modules\/(@tensorflow|ajv|commander|jsonc-parser|jszip|@vscode|typescript|esbuild)\//.test(n));
+  assert.deepEqual(bundled, [], 'bundled and development packages stay out of node_modules');
 
   const manifest = (await vsix.file('extension.vsixmanifest')?.async('string')) ?? '';
   assert.match(manifest, /TargetPlatform="linux-x64"/);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ERROR_CONTEXT, MODEL_CONTEXT, WORKSPACE_CONTEXT, serviceContextValue } from '../../src/ui/tree/presentation';
 
 interface ManifestCommand {
   command: string;
@@ -177,6 +178,29 @@ void describe('package.json manifest', () => {
         assert.equal(setting.enumDescriptions?.length, setting.enum.length, `${key} enumDescriptions`);
       }
     }
+  });
+
+  void it('matches the tree contextValues with the view item menus', () => {
+    const contexts = [
+      MODEL_CONTEXT,
+      ERROR_CONTEXT,
+      WORKSPACE_CONTEXT.local,
+      WORKSPACE_CONTEXT.signIn,
+      ...(['Healthy', 'Transitioning', 'Failed', 'Deleting'] as const).map(serviceContextValue),
+    ];
+    const matchers = (contributes.menus['view/item/context'] ?? []).map((item) => {
+      const regex = /viewItem =~ \/(.+?)\/(?:\s|$)/.exec(item.when ?? '');
+      const equals = /viewItem == ([\w.]+)/.exec(item.when ?? '');
+      return { command: item.command, matches: (value: string) => (regex?.[1] ? new RegExp(regex[1]).test(value) : equals?.[1] === value) };
+    });
+    for (const matcher of matchers) assert.ok(contexts.some(matcher.matches), `${matcher.command}: its when-clause matches no tree item`);
+    const commandsFor = (context: string): (string | undefined)[] => matchers.filter((m) => m.matches(context)).map((m) => m.command);
+    for (const state of ['Healthy', 'Transitioning', 'Failed', 'Deleting'] as const) {
+      assert.ok(commandsFor(serviceContextValue(state)).includes('fpga.deleteService'), `${state} services can be deleted`);
+    }
+    assert.ok(commandsFor(MODEL_CONTEXT).includes('fpga.deploy'), 'models can be deployed');
+    assert.ok(commandsFor(ERROR_CONTEXT).includes('fpga.refresh'), 'error nodes have a Retry action');
+    assert.ok(commandsFor(WORKSPACE_CONTEXT.local).includes('fpga.refresh'), 'Local can be refreshed');
   });
 
   void it('keeps activation minimal', () => {

@@ -5,12 +5,12 @@ import { formatBytes } from '../../common/formatBytes';
 import type { PackageResult } from '../../pipeline/packager';
 import { PipelineInvalidError, packagePipelineFile } from '../../pipeline/packager';
 import { getLog } from '../log';
+import { PIPELINE_SUFFIX } from '../templates/pipelineTemplate';
 import type { CommandContext } from './runCommand';
 
-const PIPELINE_SUFFIX = '.pipeline.json';
 const log = getLog('package');
 
-function isPipelineUri(uri: vscode.Uri): boolean {
+export function isPipelineUri(uri: vscode.Uri): boolean {
   return uri.path.endsWith(PIPELINE_SUFFIX);
 }
 
@@ -29,7 +29,7 @@ function targets(uri: unknown, selected: unknown): vscode.Uri[] | undefined {
 }
 
 /** Packages what the user sees: unsaved edits are saved first. */
-async function saveIfDirty(uri: vscode.Uri): Promise<void> {
+export async function saveIfDirty(uri: vscode.Uri): Promise<void> {
   const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (document?.isDirty && !(await document.save())) {
     throw new UserError(vscode.l10n.t('{0} could not be saved; save it, then package it again.', path.basename(uri.fsPath)));
@@ -37,7 +37,7 @@ async function saveIfDirty(uri: vscode.Uri): Promise<void> {
 }
 
 /** Puts the problems where the user fixes them: the file, at the first one, and the Problems view. */
-async function showProblems(command: CommandContext, uri: vscode.Uri, error: PipelineInvalidError): Promise<void> {
+export async function showProblems(command: CommandContext, uri: vscode.Uri, error: PipelineInvalidError): Promise<void> {
   const name = path.basename(uri.fsPath);
   const count = error.problems.length;
   log.warn(`${uri.fsPath} is not valid:\n${error.problems.map((p) => `  ${p.line}:${p.column} ${p.severity} ${p.message}`).join('\n')}`);

@@ -1,10 +1,23 @@
 import * as vscode from 'vscode';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
+import type { WorkspaceRegistry } from '../workspaceRegistry';
+import { classifyImage } from './classifyImage';
 import { comingSoon } from './comingSoon';
+import { copyPrimaryKey } from './copyPrimaryKey';
+import { copyScoringUri } from './copyScoringUri';
+import { deleteModel } from './deleteModel';
+import { deleteService } from './deleteService';
+import { deploy } from './deploy';
+import { newPipeline } from './newPipeline';
 import { packagePipeline } from './packagePipeline';
-import type { CommandHandler } from './runCommand';
+import { refresh } from './refresh';
+import { regenerateKeys } from './regenerateKeys';
+import { revealModelZip } from './revealModelZip';
+import type { CommandContext, CommandHandler } from './runCommand';
 import { runCommand } from './runCommand';
 import { showLog } from './showLog';
+import { startLocalHost } from './startLocalHost';
+import { stopLocalHost } from './stopLocalHost';
 
 /**
  * Every command the manifest contributes, and the handler that runs it. The manifest test
@@ -13,19 +26,20 @@ import { showLog } from './showLog';
 const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.packagePipeline': packagePipeline,
   'fpga.showLog': showLog,
-  'fpga.deploy': comingSoon,
-  'fpga.classifyImage': comingSoon,
-  'fpga.deleteService': comingSoon,
-  'fpga.deleteModel': comingSoon,
-  'fpga.revealModelZip': comingSoon,
-  'fpga.refresh': comingSoon,
-  'fpga.newPipeline': comingSoon,
-  'fpga.startLocalHost': comingSoon,
-  'fpga.stopLocalHost': comingSoon,
+  'fpga.deploy': deploy,
+  'fpga.classifyImage': classifyImage,
+  'fpga.deleteService': deleteService,
+  'fpga.deleteModel': deleteModel,
+  'fpga.revealModelZip': revealModelZip,
+  'fpga.refresh': refresh,
+  'fpga.newPipeline': newPipeline,
+  'fpga.startLocalHost': startLocalHost,
+  'fpga.stopLocalHost': stopLocalHost,
+  // Azure Machine Learning workspaces arrive in a later release.
   'fpga.signInToAzure': comingSoon,
-  'fpga.copyScoringUri': comingSoon,
-  'fpga.copyPrimaryKey': comingSoon,
-  'fpga.regenerateKeys': comingSoon,
+  'fpga.copyScoringUri': copyScoringUri,
+  'fpga.copyPrimaryKey': copyPrimaryKey,
+  'fpga.regenerateKeys': regenerateKeys,
 };
 
 interface ManifestCommand {
@@ -39,10 +53,17 @@ function commandTitles(context: vscode.ExtensionContext): Map<string, string> {
   return new Map((manifest.contributes?.commands ?? []).map((c) => [c.command, c.title]));
 }
 
-export function registerCommands(context: vscode.ExtensionContext, diagnostics: PipelineDiagnostics): void {
+export function registerCommands(context: vscode.ExtensionContext, diagnostics: PipelineDiagnostics, workspaces: WorkspaceRegistry): void {
   const titles = commandTitles(context);
   for (const [id, handler] of Object.entries(COMMANDS)) {
-    const command = { id, title: titles.get(id) ?? id, diagnostics };
+    const command: CommandContext = {
+      id,
+      title: titles.get(id) ?? id,
+      diagnostics,
+      workspaces,
+      extensionUri: context.extensionUri,
+      globalState: context.globalState,
+    };
     context.subscriptions.push(vscode.commands.registerCommand(id, runCommand(command, handler)));
   }
 }

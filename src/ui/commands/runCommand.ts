@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isUserError, messageOf } from '../../common/errors';
 import { getLog, showLogOutput } from '../log';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
+import type { WorkspaceRegistry } from '../workspaceRegistry';
 
 /** What every command handler is given besides the arguments VS Code passes it. */
 export interface CommandContext {
@@ -9,6 +10,12 @@ export interface CommandContext {
   /** The command's title as the manifest contributes it, e.g. "Package Pipeline". */
   readonly title: string;
   readonly diagnostics: PipelineDiagnostics;
+  /** The workspaces (Local today): `workspaces.getLocalWorkspace()`, `workspaces.refresh()` after a change. */
+  readonly workspaces: WorkspaceRegistry;
+  /** The extension's folder, e.g. for a webview's `localResourceRoots`. */
+  readonly extensionUri: vscode.Uri;
+  /** Memento for small per-user state that should outlive a window (e.g. a panel's last choices). */
+  readonly globalState: vscode.Memento;
 }
 
 /**
@@ -43,16 +50,18 @@ function showErrorWithLog(message: string): void {
  * own message, anything else is reported as a failure of the command; the full error and
  * its stack always go to the log.
  */
-export function runCommand(command: CommandContext, handler: CommandHandler): (...args: unknown[]) => Promise<void> {
+export function runCommand(command: CommandContext, handler: CommandHandler): (...args: unknown[]) => Promise<unknown> {
   return async (...args: unknown[]) => {
     log.debug(`${command.id} started`);
     try {
-      await handler(command, ...args);
+      // What a handler resolves with reaches `executeCommand` callers, e.g. integration tests.
+      const result: unknown = await handler(command, ...args);
       log.debug(`${command.id} finished`);
+      return result;
     } catch (error) {
       if (isCancellation(error)) {
         log.debug(`${command.id} cancelled`);
-        return;
+        return undefined;
       }
       log.error(`${command.id} failed`, error);
       if (isUserError(error)) {
@@ -60,6 +69,7 @@ export function runCommand(command: CommandContext, handler: CommandHandler): (.
       } else {
         showErrorWithLog(vscode.l10n.t('FPGA: {0} failed: {1}', command.title, messageOf(error)));
       }
+      return undefined;
     }
   };
 }

@@ -1,0 +1,189 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import { PipelineInvalidError, packagePipeline } from '../../pipeline/packager';
+import type { ModelInfo, ServiceInfo, Workspace } from '../../workspaces/workspace';
+import { defaultServiceName, modelToDeploy, serviceNameInputProblem, waitUntilSettled } from '../deploy/deployLogic';
+import type { DeploySource } from '../deploy/deployLogic';
+import { getLog, showLogOutput } from '../log';
+import { PIPELINE_SUFFIX } from '../templates/pipelineTemplate';
+import { ModelNode } from '../tree/modelNodes';
+import { modelLabel } from '../tree/presentation';
+import { ServiceNode } from '../tree/serviceNodes';
+import { isPipelineUri, saveIfDirty, showProblems } from './packagePipeline';
+import type { CommandContext } from './runCommand';
+
+const log = getLog('deploy');
+
+/** What the user asked to deploy: a file (pipeline or zip) or a model already registered in a workspace. */
+type Target = { kind: 'file'; uri: vscode.Uri } | { kind: 'model'; workspace: Workspace; model: ModelInfo };
+
+function isZipUri(uri: vscode.Uri): boolean {
+  return uri.path.toLowerCase().endsWith('.zip');
+}
+
+/** Step 1: the Explorer's or editor title's file, a model node, else the active pipeline editor, else a pick. */
+async function chooseTarget(arg: unknown): Promise<Target> {
+  if (arg instanceof ModelNode) return { kind: 'model', workspace: arg.workspace, model: arg.model };
+  if (arg instanceof vscode.Uri) {
+    if (isPipelineUri(arg) || isZipUri(arg)) return { kind: 'file', uri: arg };
+    throw new UserError(vscode.l10n.t('{0} is neither a *.pipeline.json nor a model_def.zip.', path.basename(arg.fsPath)));
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && isPipelineUri(active)) return { kind: 'file', uri: active };
+  return { kind: 'file', uri: await pickFile() };
+}
+
+async function pickFile(): Promise<vscode.Uri> {
+  const found = await vscode.workspace.findFiles(`**/{*${PIPELINE_SUFFIX},model_def.zip}`, '**/node_modules/**', 200);
+  const browse = { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, uri: undefined };
+  const items = [
+    ...found
+      .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+      .map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri })),
+    browse,
+  ];
+  const choice = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Pipeline or model_def.zip to deploy') });
+  if (!choice) throw new vscode.CancellationError();
+  if (choice.uri) return choice.uri;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: vscode.l10n.t('Deploy'),
+    filters: { [vscode.l10n.t('Pipelines and model zips')]: ['json', 'zip'] },
+  });
+  const uri = picked?.[0];
+  if (!uri) throw new vscode.CancellationError();
+  return uri;
+}
+
+/** Step 2: where to deploy. Skipped while Local is the only workspace. */
+async function pickWorkspace(command: CommandContext): Promise<Workspace> {
+  const targets = await command.workspaces.deployTargets();
+  const [only] = targets;
+  if (only && targets.length === 1) return only;
+  const choice = await vscode.window.showQuickPick(
+    targets.map((workspace) => ({ label: workspace.label, workspace })),
+    { placeHolder: vscode.l10n.t('Workspace to deploy to') },
+  );
+  if (!choice) throw new vscode.CancellationError();
+  return choice.workspace;
+}
+
+/** Step 3: the zip to register. An invalid pipeline is shown as Package Pipeline shows it; undefined then. */
+async function packageIfNeeded(command: CommandContext, uri: vscode.Uri): Promise<Extract<DeploySource, { kind: 'zip' }> | undefined> {
+  if (uri.scheme !== 'file') throw new UserError(vscode.l10n.t('{0} is not a file on this machine; save it to a folder first.', uri.toString()));
+  const displayName = path.basename(uri.fsPath);
+  if (isZipUri(uri)) return { kind: 'zip', zip: await vscode.workspace.fs.readFile(uri), displayName };
+  await saveIfDirty(uri);
+  try {
+    const { zip, warnings } = await packagePipeline(uri.fsPath);
+    if (warnings.length > 0) command.diagnostics.publishPackageProblems(uri, warnings);
+    return { kind: 'zip', zip, displayName };
+  } catch (error) {
+    if (!(error instanceof PipelineInvalidError)) throw error;
+    await showProblems(command, uri, error);
+    return undefined;
+  }
+}
+
+/** Step 4: the service name, checked as it is typed (rules and uniqueness in the workspace). */
+async function askServiceName(command: CommandContext, workspace: Workspace, model: ModelInfo): Promise<string> {
+  const services = await command.workspaces.listServices(workspace);
+  const taken = services.map((s) => s.name);
+  const value = defaultServiceName(model, services);
+  const name = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Deploy {0} to {1}', modelLabel(model), workspace.label),
+    prompt: vscode.l10n.t('Service name: 3–32 lowercase letters, digits and "-"'),
+    value,
+    valueSelection: [0, value.length],
+    ignoreFocusOut: true,
+    validateInput: (text) => serviceNameInputProblem(text, taken, vscode.l10n.t),
+  });
+  if (name === undefined) throw new vscode.CancellationError();
+  return name;
+}
+
+/** Step 5: deploy, then wait with a cancellable notification; undefined when the user stopped waiting. */
+async function deployAndWait(command: CommandContext, workspace: Workspace, name: string, model: ModelInfo): Promise<ServiceInfo | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deploying {0}', name), cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: vscode.l10n.t('starting {0}…', modelLabel(model)) });
+      const started = await workspace.deployService(name, model.id);
+      log.info(`deploying ${name} (${model.id}) in ${workspace.label}`);
+      command.workspaces.refresh();
+      const stopWaiting = new AbortController();
+      const subscription = token.onCancellationRequested(() => stopWaiting.abort());
+      try {
+        if (started.state !== 'Transitioning') return started;
+        return await waitUntilSettled(workspace, name, {
+          signal: stopWaiting.signal,
+          onState: (service) => progress.report({ message: vscode.l10n.t('{0} (cancel stops waiting, not the deployment)', service.state) }),
+        });
+      } catch (error) {
+        if (!stopWaiting.signal.aborted) throw error;
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Stopped waiting for {0}; it keeps deploying. The Workspaces view shows when it is Healthy.', name),
+        );
+        return undefined;
+      } finally {
+        subscription.dispose();
+        command.workspaces.refresh();
+      }
+    },
+  );
+}
+
+/** Step 6: say how it ended, with the next useful action. */
+function announce(command: CommandContext, workspace: Workspace, service: ServiceInfo): void {
+  if (service.state === 'Healthy') {
+    log.info(`${service.name} is Healthy at ${service.scoring_uri} (${service.backend ?? 'backend unknown'})`);
+    const classify = vscode.l10n.t('Classify Image…');
+    const copy = vscode.l10n.t('Copy Scoring URI');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Service {0} is Healthy.', service.name), classify, copy).then(async (choice) => {
+      const node = new ServiceNode(workspace, service, 'local');
+      if (choice === classify) await vscode.commands.executeCommand('fpga.classifyImage', node);
+      if (choice === copy) await vscode.commands.executeCommand('fpga.copyScoringUri', node);
+    });
+    return;
+  }
+  const reason = service.error ?? vscode.l10n.t('no reason given');
+  log.error(`${service.name} ended ${service.state}: ${reason}`);
+  const showLog = vscode.l10n.t('Show Log');
+  void vscode.window
+    .showErrorMessage(vscode.l10n.t('Service {0} is {1}: {2}', service.name, service.state, reason.replace(/\s*\n\s*/g, ' ')), showLog)
+    .then((choice) => {
+      if (choice !== showLog) return;
+      // The host's log says why a Local service failed (its load error, with the stack); others log here.
+      if (command.workspaces.isLocal(workspace)) command.workspaces.localHost.showLog();
+      else showLogOutput();
+    });
+}
+
+/**
+ * FPGA: Deploy — a pipeline file, a model_def.zip or a registered model, as a service.
+ * Resolves with the service as it settled (undefined when cancelled, invalid or no longer
+ * waited for), which `executeCommand` callers such as integration tests receive.
+ */
+export async function deploy(command: CommandContext, arg?: unknown): Promise<ServiceInfo | undefined> {
+  const target = await chooseTarget(arg);
+  let workspace: Workspace;
+  let model: ModelInfo;
+  if (target.kind === 'model') {
+    ({ workspace, model } = target);
+  } else {
+    const source = await packageIfNeeded(command, target.uri);
+    if (!source) return undefined;
+    workspace = await pickWorkspace(command);
+    model = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Registering {0} in {1}…', source.displayName, workspace.label) },
+      () => modelToDeploy(workspace, source),
+    );
+    log.info(`registered ${target.uri.fsPath} as ${model.id}`);
+    command.workspaces.refresh();
+  }
+  const name = await askServiceName(command, workspace, model);
+  const service = await deployAndWait(command, workspace, name, model);
+  if (service) announce(command, workspace, service);
+  return service;
+}

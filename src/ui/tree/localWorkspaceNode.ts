@@ -1,0 +1,55 @@
+import * as vscode from 'vscode';
+import { messageOf } from '../../common/errors';
+import type { LocalHost } from '../localHost/localHost';
+import type { WorkspaceRegistry } from '../workspaceRegistry';
+import { ErrorNode, MessageNode } from './messageNodes';
+import { ModelsGroupNode } from './modelNodes';
+import { WORKSPACE_CONTEXT } from './presentation';
+import { ServicesGroupNode } from './serviceNodes';
+import type { TreeNode } from './treeNode';
+
+const ID = 'local';
+
+/**
+ * "Local (this machine)": the service host on this machine. Expanding it starts the host
+ * (about a second) unless the user stopped it or it exited, in which case it offers Start.
+ */
+export class LocalWorkspaceNode implements TreeNode {
+  constructor(private readonly registry: WorkspaceRegistry) {}
+
+  private get host(): LocalHost {
+    return this.registry.localHost;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(vscode.l10n.t('Local (this machine)'), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = ID;
+    item.iconPath = new vscode.ThemeIcon('vm');
+    item.contextValue = WORKSPACE_CONTEXT.local;
+    const state = this.host.state;
+    item.description = state === 'running' ? undefined : state === 'starting' ? vscode.l10n.t('starting…') : vscode.l10n.t('stopped');
+    item.tooltip =
+      state === 'running'
+        ? vscode.l10n.t('The local service host runs the services on this machine.\nState folder: {0}', this.host.stateDir)
+        : this.host.exitReason
+          ? vscode.l10n.t('The local service host exited ({0}); see the FPGA Local Host log.', this.host.exitReason)
+          : vscode.l10n.t('The local service host is not running.');
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    let workspace = await this.host.attach();
+    if (!workspace && this.host.mayAutoStart) {
+      try {
+        workspace = await this.host.start();
+      } catch (error) {
+        return [new ErrorNode(messageOf(error), this)];
+      }
+    }
+    if (!workspace) {
+      const start = { command: 'fpga.startLocalHost', title: vscode.l10n.t('Start Local Host') };
+      return [new MessageNode(vscode.l10n.t('Start the local service host'), 'play', start, this.host.exitReason)];
+    }
+    return [new ModelsGroupNode(workspace, ID), new ServicesGroupNode(workspace, this.registry, ID)];
+  }
+}

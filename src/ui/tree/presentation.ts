@@ -1,0 +1,108 @@
+/**
+ * How models and services look in the Workspaces tree: order, labels, descriptions,
+ * tooltips, icons and the `contextValue`s the manifest's `viewItem` menus match. Kept free of
+ * `vscode` so plain-Node unit tests cover it; the node classes turn it into TreeItems.
+ */
+import { formatBytes } from '../../common/formatBytes';
+import type { ModelInfo, ServiceInfo, ServiceState } from '../../workspaces/workspace';
+import type { Localize } from '../localize';
+import { formatMessage } from '../localize';
+
+/** A codicon id and, where the state deserves one, a theme colour id. */
+export interface IconSpec {
+  id: string;
+  color?: string;
+}
+
+const SERVICE_ICONS: Readonly<Record<ServiceState, IconSpec>> = {
+  Transitioning: { id: 'sync~spin' },
+  Healthy: { id: 'pass', color: 'charts.green' },
+  Failed: { id: 'error', color: 'charts.red' },
+  Deleting: { id: 'trash' },
+};
+
+export const WORKSPACE_CONTEXT = { local: 'workspace.local', signIn: 'workspace.signIn' } as const;
+export const MODEL_CONTEXT = 'model';
+export const ERROR_CONTEXT = 'error';
+
+/** `service.healthy`, `service.transitioning`, …: menus match `viewItem =~ /^service/`. */
+export function serviceContextValue(state: ServiceState): string {
+  return `service.${state.toLowerCase()}`;
+}
+
+export function serviceIcon(state: ServiceState): IconSpec {
+  return SERVICE_ICONS[state];
+}
+
+/** States that change by themselves, so the tree keeps polling while one is shown. */
+export function isSettling(state: ServiceState): boolean {
+  return state === 'Transitioning' || state === 'Deleting';
+}
+
+export function anySettling(services: readonly ServiceInfo[]): boolean {
+  return services.some((s) => isSettling(s.state));
+}
+
+export function sortServices(services: readonly ServiceInfo[]): ServiceInfo[] {
+  return [...services].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** By name, then newest version first: the version a user deploys is usually the latest. */
+export function sortModels(models: readonly ModelInfo[]): ModelInfo[] {
+  return [...models].sort((a, b) => a.name.localeCompare(b.name) || b.version - a.version);
+}
+
+export function modelLabel(model: ModelInfo): string {
+  return `${model.name}:${model.version}`;
+}
+
+/** Local time, minutes precision: enough to tell two registrations apart. */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function modelDescription(model: ModelInfo): string {
+  return `${formatBytes(model.size)} · ${formatDate(model.created)}`;
+}
+
+export function modelTooltip(model: ModelInfo, t: Localize = formatMessage): string {
+  const stages = model.stages.map((stage, i) => {
+    const ref = stage.model_ref ? ` — ${stage.model_ref}` : '';
+    return `  ${i + 1}. ${stage.name} (${stage.type})${ref}`;
+  });
+  return [
+    t('Model {0}', model.id),
+    t('Size: {0}', formatBytes(model.size)),
+    t('Registered: {0}', formatDate(model.created)),
+    t('SHA-256: {0}', model.sha256),
+    t('Stages:'),
+    ...stages,
+  ].join('\n');
+}
+
+export function serviceDescription(service: ServiceInfo): string {
+  return `${service.model} · ${service.scoring_uri}`;
+}
+
+export function serviceTooltip(service: ServiceInfo, t: Localize = formatMessage): string {
+  const lines = [
+    t('Service {0}: {1}', service.name, service.state),
+    t('Model: {0}', service.model),
+    t('Scoring URI: {0}', service.scoring_uri),
+  ];
+  if (service.backend !== null) lines.push(t('Backend: {0}', service.backend));
+  if (service.precision !== null) lines.push(t('Precision: {0}', service.precision));
+  if (service.synthetic !== null) {
+    lines.push(service.synthetic ? t('Weights: synthetic (fine for speed, meaningless classes)') : t('Weights: pretrained'));
+  }
+  if (service.error) lines.push(t('Last error: {0}', service.error));
+  return lines.join('\n');
+}
+
+/** "1 service", "3 services": the count the Services group and the status bar show. */
+export function serviceCount(count: number, t: Localize = formatMessage): string {
+  return count === 1 ? t('1 service') : t('{0} services', count);
+}

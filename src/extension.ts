@@ -4,23 +4,25 @@ import { LocalHost } from './ui/localHost/localHost';
 import { registerLocalHostStatusBar } from './ui/localHost/statusBar';
 import { createLog, getLog } from './ui/log';
 import { registerPipelineDiagnostics } from './ui/pipelineDiagnostics';
+import type { FpgaExtensionApi } from './ui/testApi';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
 import { registerWorkspacesView } from './ui/workspacesView';
 
 /** Kept for deactivate(): the host must be stopped (and awaited) before the extension host exits. */
 let localHost: LocalHost | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   context.subscriptions.push(createLog());
   localHost = new LocalHost(context.extensionUri, context.globalStorageUri);
   const workspaces = new WorkspaceRegistry(localHost);
   context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
   registerCommands(context, diagnostics, workspaces);
-  registerWorkspacesView(context, workspaces);
+  const workspacesTree = registerWorkspacesView(context, workspaces);
   registerLocalHostStatusBar(context, workspaces);
   const { version } = context.extension.packageJSON as { version: string };
   getLog('extension').info(`FPGA Model Services ${version} activated`);
+  return { workspacesTree };
 }
 
 /** Stops the local service host if this window started it; disposables go with context.subscriptions. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
+import type { FpgaExtensionApi } from '../../src/ui/testApi';
 import type { TestCase } from './runner';
 import { waitFor } from './runner';
 
@@ -148,6 +149,30 @@ export const extensionTests: TestCase[] = [
         services.some((s) => s.name.startsWith('mobilenet') && s.state === 'Healthy'),
         `a Healthy service from the mobilenet pipeline, got ${stdout}`,
       );
+    },
+  },
+  {
+    name: 'the tree shows the Local workspace with the deployed service, Healthy',
+    run: async () => {
+      const tree = (extension().exports as FpgaExtensionApi).workspacesTree;
+      const labelOf = async (node: unknown): Promise<string> => {
+        const { label } = await tree.getTreeItem(node);
+        return typeof label === 'string' ? label : (label?.label ?? '');
+      };
+      const childNamed = async (parent: unknown, label: string): Promise<unknown> => {
+        const children = (await tree.getChildren(parent)) ?? [];
+        for (const child of children) if ((await labelOf(child)) === label) return child;
+        throw new Error(`no "${label}" among ${(await Promise.all(children.map(labelOf))).join(', ')}`);
+      };
+      const services = await childNamed(await childNamed(undefined, 'Local (this machine)'), 'Services');
+      const healthy = await waitFor('a Healthy service node', async () => {
+        for (const node of (await tree.getChildren(services)) ?? []) {
+          const item = await tree.getTreeItem(node);
+          if (item.contextValue === 'service.healthy' && (await labelOf(node)).startsWith('mobilenet')) return item;
+        }
+        return undefined;
+      });
+      assert.match(String(healthy.description), /mobilenet-imagenet:1/);
     },
   },
   {

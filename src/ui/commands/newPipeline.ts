@@ -33,9 +33,12 @@ async function pickFile(featurizer: FeaturizerInfo): Promise<vscode.Uri> {
   return target.path.endsWith(PIPELINE_SUFFIX) ? target : target.with({ path: `${target.path.replace(/\.json$/, '')}${PIPELINE_SUFFIX}` });
 }
 
-/** FPGA: New Pipeline from Template — a valid pipeline for the chosen featurizer, opened for editing. */
-export async function newPipeline(): Promise<void> {
-  const featurizer = await pickFeaturizer();
+/**
+ * FPGA: New Pipeline from Template — a valid pipeline for the chosen featurizer, opened for
+ * editing. A featurizer name as argument (the tree's "Open the example") skips the pick.
+ */
+export async function newPipeline(_command: unknown, preset?: unknown): Promise<void> {
+  const featurizer = FEATURIZERS.find((f) => f.name === preset) ?? (await pickFeaturizer());
   const target = await pickFile(featurizer);
   // The file name (without the suffix) names the pipeline when it is a valid name; else the featurizer's default.
   const stem = path.posix.basename(target.path).slice(0, -PIPELINE_SUFFIX.length);

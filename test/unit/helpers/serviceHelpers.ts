@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { packagePipeline } from '../../../src/pipeline/packager';
+import type { Prediction } from '../../../src/runtime/types';
+import type { ServiceKeys } from '../../../src/service/keys';
+import type { ServiceJson } from '../../../src/service/managementRoutes';
 import { mobilenetPipeline, REPO_ROOT, EXAMPLES, tempDir, writeJson } from './fixtures';
 
 export const SHARED = join(REPO_ROOT, '..', 'shared');
@@ -62,31 +65,11 @@ export function errorOf(reply: Reply): string {
   return value.error;
 }
 
-export interface ServiceView {
-  name: string;
-  model: string;
-  state: string;
-  error: string | null;
-  scoring_uri: string;
-  backend: string | null;
-  precision: string | null;
-  synthetic: boolean | null;
-  input_shape: number[] | null;
-  classes: number | null;
-  max_batch_size: number;
-  max_delay_ms: number;
-}
+// The shapes the host answers with, as its own code declares them.
+export type ServiceView = ServiceJson;
+export type Keys = ServiceKeys;
+export type PredictionView = Prediction;
 
-export interface Keys {
-  primary: string;
-  secondary: string;
-}
-
-export interface PredictionView {
-  index: number;
-  label: string;
-  score: number;
-}
 
 export interface ClassifyView {
   predictions: PredictionView[];

@@ -21,8 +21,10 @@ const node = {
   format: 'cjs',
   target: 'node20',
   // Native modules (sharp, the optional tfjs-node) stay external and ship in node_modules;
+  // so does h5wasm, an ES module that finds itself through import.meta.url, which a CommonJS
+  // bundle lacks (src/runtime/featurizers/kerasH5.ts imports it dynamically);
   // `vscode` is provided by the extension host.
-  external: ['vscode', 'sharp', '@tensorflow/tfjs-node'],
+  external: ['vscode', 'sharp', '@tensorflow/tfjs-node', 'h5wasm'],
   // Prefer ES module builds: jsonc-parser's UMD build hides its requires from the bundler.
   mainFields: ['module', 'main'],
 };

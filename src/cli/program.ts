@@ -8,6 +8,7 @@ import { registerBench } from './commands/bench';
 import { registerClassify } from './commands/classify';
 import { registerDeleteService } from './commands/deleteService';
 import { registerDeploy } from './commands/deploy';
+import { registerFeaturizers } from './commands/featurizers';
 import { registerInspect } from './commands/inspect';
 import { registerKeys } from './commands/keys';
 import { registerModels } from './commands/models';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerStop(program);
   registerBench(program);
+  registerFeaturizers(program);
   registerServe(program);
   overrideExits(program);
   return program;

@@ -23,6 +23,14 @@
  *                                     does, conv1_conv/kernel)
  *   vgg16/model.json + shards         optional, the same for Keras VGG16 (block1_conv1, …, fc1,
  *                                     fc2, predictions)
+ *   resnet50/resnet50_weights_tf_dim_ordering_tf_kernels.h5
+ *   resnet152/resnet152_weights_tf_dim_ordering_tf_kernels.h5
+ *   densenet121/densenet121_weights_tf_dim_ordering_tf_kernels.h5
+ *   vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5
+ *                                     optional: the official Keras ImageNet HDF5 file under its
+ *                                     own name (src/runtime/featurizers/kerasWeightFiles.ts),
+ *                                     used where the folder has no model.json; with neither,
+ *                                     the featurizer runs on generated weights
  *
  * MobileNet folder names are those of Google's published TensorFlow.js models, so a
  * downloaded folder can be dropped in as it is.

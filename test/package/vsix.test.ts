@@ -1,7 +1,7 @@
 /**
  * `npm run package` builds an installable .vsix: the manifest VS Code reads, the bundled
  * code and schema, the production node_modules the bundle leaves external (sharp and its
- * linux-x64 native packages, for the local service host), and nothing of the sources, tests
+ * linux-x64 native packages, for the local service host; h5wasm, for Keras .h5 weights), and nothing of the sources, tests
  * or development files.
  * Runs after the unit tests because it rebuilds dist/ for production.
  */
@@ -37,6 +37,10 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
     // The local service host (dist/cli.js serve) decodes images with sharp, a native module.
     'extension/node_modules/sharp/package.json',
     'extension/node_modules/sharp/lib/index.js',
+    // Keras .h5 weight files are read with h5wasm, an ES module the bundle imports at run time.
+    'extension/node_modules/h5wasm/package.json',
+    'extension/node_modules/h5wasm/dist/node/hdf5_hl.js',
+    'extension/node_modules/h5wasm/dist/node/hdf5_util.js',
   ]) {
     assert.ok(names.includes(required), `${required} missing from the vsix: ${names.join(', ')}`);
   }

@@ -80,6 +80,11 @@ export const FEATURIZERS: readonly FeaturizerInfo[] = [
 
 export const DEFAULT_FEATURIZER_VERSION = '1';
 
+/** MobileNet v1 at any width: its weights come as a TensorFlow.js folder, the others as Keras files. */
+export function isMobilenet(name: string): boolean {
+  return name.startsWith('mobilenet_v1_');
+}
+
 export function findFeaturizer(name: string): FeaturizerInfo | undefined {
   return FEATURIZERS.find((f) => f.name === name);
 }

@@ -59,4 +59,8 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
   assert.match(manifest, /TargetPlatform="linux-x64"/);
   const packageJson = JSON.parse((await vsix.file('extension/package.json')?.async('string')) ?? '{}') as { main: string };
   assert.equal(packageJson.main, './dist/extension.js');
+
+  // TensorFlow.js belongs to the service host's process; the extension itself activates light.
+  const extensionJs = (await vsix.file('extension/dist/extension.js')?.async('nodebuffer'))?.length ?? 0;
+  assert.ok(extensionJs > 0 && extensionJs < 1_000_000, `dist/extension.js is ${extensionJs} bytes`);
 });

@@ -9,7 +9,8 @@ import type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
 import { DENSENET121 } from './densenet121';
 import type { KerasArchitecture } from './kerasFeaturizer';
 import { loadKerasFeaturizer } from './kerasFeaturizer';
-import { isMobilenet, loadMobilenet } from './mobilenet';
+import { isMobilenet } from '../../pipeline/featurizers';
+import { loadMobilenet } from './mobilenet';
 import { resnetV1 } from './resnetV1';
 import { VGG16 } from './vgg16';
 

@@ -15,10 +15,6 @@ import { folderSource, loadLayersModelFrom } from '../tfjsFiles';
 import type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
 import { finishFeaturizer } from './featurizer';
 
-export function isMobilenet(name: string): boolean {
-  return name.startsWith('mobilenet_v1_');
-}
-
 export async function loadMobilenet(info: FeaturizerInfo, options: FeaturizerLoadOptions): Promise<LoadedFeaturizer> {
   const folder = mobilenetFolder(options.modelStore, info.name);
   const full = await loadLayersModelFrom(folderSource(folder, (path) => missingWeights(info, folder, path)));

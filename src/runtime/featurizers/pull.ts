@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { UserError, messageOf } from '../../common/errors';
 import { formatBytes } from '../../common/formatBytes';
 import { storeHint } from '../modelStore';
-import { isMobilenet } from './mobilenet';
+import { isMobilenet } from '../../pipeline/featurizers';
 import type { KerasWeightFile } from './kerasWeightFiles';
 import { SHA256_FILE, catalogEntry, featurizerFolder, fileHashes, formatSha256File, officialWeightFile, readSha256File } from './storeStatus';
 

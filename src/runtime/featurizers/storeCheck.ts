@@ -12,7 +12,7 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promi
 import { dirname, join, relative } from 'node:path';
 import { UserError, messageOf } from '../../common/errors';
 import { loadFeaturizer } from './index';
-import { isMobilenet } from './mobilenet';
+import { isMobilenet } from '../../pipeline/featurizers';
 import { recordSha256Entries, syncDirectory } from './pull';
 import { FEATURIZER_PARAMETERS, catalogEntry, featurizerFolder, fileHashes, officialWeightFile, readSha256File, storeWeightSource } from './storeStatus';
 

@@ -18,7 +18,7 @@ import type { KerasModelName } from '../modelStore';
 import { kerasModelFolder, mobilenetFolder } from '../modelStore';
 import type { KerasWeightFile } from './kerasWeightFiles';
 import { KERAS_WEIGHT_FILES } from './kerasWeightFiles';
-import { isMobilenet } from './mobilenet';
+import { isMobilenet } from '../../pipeline/featurizers';
 
 /** Keras's published `count_params()` of each application with its ImageNet top. */
 export const FEATURIZER_PARAMETERS: Readonly<Record<string, number>> = {

@@ -10,6 +10,7 @@ import { deleteService } from './deleteService';
 import { deploy } from './deploy';
 import { newPipeline } from './newPipeline';
 import { packagePipeline } from './packagePipeline';
+import { pullFeaturizerWeights } from './pullFeaturizerWeights';
 import { refresh } from './refresh';
 import { regenerateKeys } from './regenerateKeys';
 import { revealModelZip } from './revealModelZip';
@@ -33,6 +34,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.revealModelZip': revealModelZip,
   'fpga.refresh': refresh,
   'fpga.newPipeline': newPipeline,
+  'fpga.pullFeaturizerWeights': pullFeaturizerWeights,
   'fpga.startLocalHost': startLocalHost,
   'fpga.stopLocalHost': stopLocalHost,
   // Azure Machine Learning workspaces arrive in a later release.

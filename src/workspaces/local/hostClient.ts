@@ -37,21 +37,28 @@ export class HostClient {
   async request(path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? this.host.adminToken}` };
     if (options.contentType) headers['content-type'] = options.contentType;
+    const method = options.method ?? 'GET';
+    const send = (): Promise<Response> =>
+      fetch(new URL(path, this.host.url), { method, headers, body: options.body, signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.host.url), {
-        method: options.method ?? 'GET',
-        headers,
-        body: options.body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+      response = await send().catch((error: unknown) => {
+        // While the host loads a large model its event loop is busy for seconds, and a kept-alive
+        // connection it closed meanwhile fails on reuse. A GET changes nothing: ask once more.
+        if (method !== 'GET' || isTimeout(error)) throw error;
+        return send();
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? 'it did not answer in time' : 'it is not answering';
+      const reason = isTimeout(error) ? 'it did not answer in time' : 'it is not answering';
       throw new UserError(`cannot reach the local service host at ${this.host.url}: ${reason}; start it with "fpga serve" or deploy a model`);
     }
     if (!response.ok) throw new HostRequestError(await errorText(response), response.status);
     return response;
   }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
 }
 
 async function errorText(response: Response): Promise<string> {

@@ -6,7 +6,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../common/errors';
-import { writeFileAtomic } from './atomicFile';
+import { writeFileAtomic } from '../common/atomicFile';
 
 export const HOST_FILE = 'host.json';
 

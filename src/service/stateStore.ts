@@ -12,7 +12,7 @@
 import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError, messageOf } from '../common/errors';
-import { TEMP_SUFFIX, writeFileAtomic } from './atomicFile';
+import { TEMP_SUFFIX, writeFileAtomic } from '../common/atomicFile';
 import type { ServiceKeys } from './keys';
 
 export const STATE_FORMAT = 1;

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { UserError } from '../../src/common/errors';
-import { writeFileAtomic } from '../../src/service/atomicFile';
+import { writeFileAtomic } from '../../src/common/atomicFile';
 import { HttpError } from '../../src/service/httpError';
 import { bearerToken, matchesServiceKey, newSecret, newServiceKeys, secretMatches } from '../../src/service/keys';
 import { Router } from '../../src/service/router';

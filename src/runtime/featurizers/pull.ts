@@ -9,13 +9,13 @@
  * where a catalog entry carries one). Once a file has passed, its SHA-256 is recorded in
  * `<folder>/weights.sha256` and `fpga featurizers verify` checks that from then on.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, rmdir, stat } from 'node:fs/promises';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { basename, dirname, join } from 'node:path';
+import { syncDirectory, writeFileAtomic } from '../../common/atomicFile';
 import { UserError, messageOf } from '../../common/errors';
 import { formatBytes } from '../../common/formatBytes';
 import { storeHint } from '../modelStore';
@@ -299,39 +299,7 @@ export async function recordSha256(folder: string, file: string, sha256: string)
 export async function recordSha256Entries(folder: string, recorded: readonly { file: string; sha256: string }[]): Promise<void> {
   const names = new Set(recorded.map((entry) => entry.file));
   const entries = ((await readSha256File(folder)) ?? []).filter((entry) => !names.has(entry.file));
-  await writeTextAtomic(join(folder, SHA256_FILE), formatSha256File([...entries, ...recorded]));
-}
-
-/** Temporary file, flushed, renamed over the target: readers see the old or the new text. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temporary, 'wx', 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
-
-/** Makes a rename durable: the directory entry itself must reach the disk. */
-export async function syncDirectory(directory: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    await handle?.close();
-  }
+  await writeFileAtomic(join(folder, SHA256_FILE), formatSha256File([...entries, ...recorded]), 0o644);
 }
 
 async function sizeOf(path: string): Promise<number> {

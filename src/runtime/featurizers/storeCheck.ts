@@ -13,7 +13,8 @@ import { dirname, join, relative } from 'node:path';
 import { UserError, messageOf } from '../../common/errors';
 import { loadFeaturizer } from './index';
 import { isMobilenet } from '../../pipeline/featurizers';
-import { recordSha256Entries, syncDirectory } from './pull';
+import { syncDirectory } from '../../common/atomicFile';
+import { recordSha256Entries } from './pull';
 import { FEATURIZER_PARAMETERS, catalogEntry, featurizerFolder, fileHashes, officialWeightFile, readSha256File, storeWeightSource } from './storeStatus';
 
 export type HashCheck = 'ok' | 'mismatch' | 'unrecorded';

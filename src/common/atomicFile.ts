@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** Suffix of temporary files; a host starting up removes any a crash left behind. */
+/** Suffix of temporary files; the service host removes any a crash left behind when it starts. */
 export const TEMP_SUFFIX = '.tmp';
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
@@ -31,7 +31,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 }
 
 /** Makes a rename durable: the directory entry itself must reach the disk. */
-async function syncDirectory(directory: string): Promise<void> {
+export async function syncDirectory(directory: string): Promise<void> {
   let handle;
   try {
     handle = await open(directory, 'r');

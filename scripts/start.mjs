@@ -2,7 +2,7 @@
 // package the MobileNet example, start a host in a scratch state folder, deploy, classify
 // the images (default: every image in ../shared/images), print the top 5, clean up.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -40,8 +40,18 @@ try {
   failed = true;
   console.error(`npm start: ${error.message}`);
 } finally {
-  // The host saves its state on the way out: stop it before its folder goes.
-  spawnSync(process.execPath, [cli, 'stop', '--state', state], { stdio: 'ignore' });
+  // The host saves its state on the way out: stop it before its folder goes. Should `fpga stop`
+  // itself fail, signal the host directly rather than leave it running without a folder.
+  const hostFile = join(state, 'host.json');
+  const pid = existsSync(hostFile) ? JSON.parse(readFileSync(hostFile, 'utf8')).pid : undefined;
+  const stop = spawnSync(process.execPath, [cli, 'stop', '--state', state], { stdio: 'ignore' });
+  if (stop.status !== 0 && pid) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
   rmSync(state, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../src/common/errors';
-import type { PreprocessServiceStage } from '../../src/pipeline/serviceDef';
 import { initBackend } from '../../src/runtime/backend';
 import { loadFeaturizer } from '../../src/runtime/featurizers';
 import type { LoadedFeaturizer } from '../../src/runtime/featurizers';
@@ -25,7 +24,7 @@ import { decodeImage } from '../../src/runtime/image/decode';
 import { preprocessPixels } from '../../src/runtime/image/preprocess';
 import { densenet121Folder, mobilenetFolder } from '../../src/runtime/modelStore';
 import { folderSource, loadLayersModelFrom } from '../../src/runtime/tfjsFiles';
-import { REPO_ROOT, tempDir } from './helpers/fixtures';
+import { REPO_ROOT, TF_PREPROCESS, tempDir, unexpectedFolder } from './helpers/fixtures';
 
 const SHARED = join(REPO_ROOT, '..', 'shared');
 const STORE = join(SHARED, 'models');
@@ -38,20 +37,6 @@ const KERAS_PARAMETERS = {
   vgg16: 138_357_544,
   mobilenet_1_0: 4_253_864,
 };
-
-/** MobileNet's "tf" pre-processing: 224×224 bilinear, x / 127.5 − 1. */
-const TF_PREPROCESS: PreprocessServiceStage = {
-  type: 'preprocess',
-  name: 'preprocess',
-  resize: { width: 224, height: 224 },
-  interpolation: 'bilinear',
-  channel_order: 'RGB',
-  mean: [127.5, 127.5, 127.5],
-  std: [127.5, 127.5, 127.5],
-  scale: 1,
-};
-
-const unexpectedFolder = (path: string): UserError => new UserError(`test store file ${path} is missing`);
 
 function withModel<T>(model: tf.LayersModel, use: (model: tf.LayersModel) => T): T {
   try {

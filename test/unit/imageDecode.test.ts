@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { UserError } from '../../src/common/errors';
 import { decodeImage, DEFAULT_DECODE_LIMITS, ImageError } from '../../src/runtime/image/decode';
 import type { RgbImage } from '../../src/runtime/types';
-import { REPO_ROOT } from './helpers/fixtures';
+import { pngChunk, REPO_ROOT } from './helpers/fixtures';
 
 const IMAGES = join(REPO_ROOT, '..', 'shared', 'images');
 
@@ -167,15 +167,6 @@ async function decodeBmpAndCheck(spec: BmpSpec, expected: (x: number, y: number)
 
 // ---------------------------------------------------------------------------------------
 // PNG chunks, for images that lie about themselves.
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
 
 /** A valid-looking PNG whose IHDR claims width × height, with a tiny IDAT. */
 function pngClaiming(width: number, height: number): Buffer {

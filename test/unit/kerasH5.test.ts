@@ -12,7 +12,6 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type * as H5 from 'h5wasm/node' with { 'resolution-mode': 'import' };
 import { UserError } from '../../src/common/errors';
-import type { PreprocessServiceStage } from '../../src/pipeline/serviceDef';
 import { initBackend } from '../../src/runtime/backend';
 import { loadFeaturizer } from '../../src/runtime/featurizers';
 import { DENSENET121, densenet121Architecture } from '../../src/runtime/featurizers/densenet121';
@@ -26,24 +25,11 @@ import { decodeImage } from '../../src/runtime/image/decode';
 import { preprocessPixels } from '../../src/runtime/image/preprocess';
 import { densenet121Folder, mobilenetFolder, resnet50Folder } from '../../src/runtime/modelStore';
 import { folderSource, loadLayersModelFrom } from '../../src/runtime/tfjsFiles';
-import { REPO_ROOT, tempDir } from './helpers/fixtures';
+import { REPO_ROOT, TF_PREPROCESS, tempDir, unexpectedFolder } from './helpers/fixtures';
 
 const SHARED = join(REPO_ROOT, '..', 'shared');
 const STORE = join(SHARED, 'models');
 const MOBILENET_025 = mobilenetFolder(STORE, 'mobilenet_v1_0.25');
-
-const TF_PREPROCESS: PreprocessServiceStage = {
-  type: 'preprocess',
-  name: 'preprocess',
-  resize: { width: 224, height: 224 },
-  interpolation: 'bilinear',
-  channel_order: 'RGB',
-  mean: [127.5, 127.5, 127.5],
-  std: [127.5, 127.5, 127.5],
-  scale: 1,
-};
-
-const unexpectedFolder = (path: string): UserError => new UserError(`test store file ${path} is missing`);
 
 /** One layer's weights as Keras writes them: `<layer>/<weight>:0` names and their values. */
 interface H5Layer {

@@ -2,6 +2,9 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { UserError } from '../../../src/common/errors';
+import type { PreprocessServiceStage } from '../../../src/pipeline/serviceDef';
 
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 export const EXAMPLES = join(REPO_ROOT, 'examples');
@@ -58,4 +61,29 @@ export function writeCustomClassifierPipeline(dir: string): string {
   ];
   pipeline.labels = 'labels.txt';
   return writeJson(join(dir, 'custom.pipeline.json'), pipeline);
+}
+
+/** MobileNet's "tf" pre-processing as a packaged stage: 224×224 bilinear, x / 127.5 − 1. */
+export const TF_PREPROCESS: PreprocessServiceStage = {
+  type: 'preprocess',
+  name: 'preprocess',
+  resize: { width: 224, height: 224 },
+  interpolation: 'bilinear',
+  channel_order: 'RGB',
+  mean: [127.5, 127.5, 127.5],
+  std: [127.5, 127.5, 127.5],
+  scale: 1,
+};
+
+/** The error a test store reports for a file it was not given. */
+export const unexpectedFolder = (path: string): UserError => new UserError(`test store file ${path} is missing`);
+
+/** One PNG chunk (length, type, data, CRC), for images that lie about themselves. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
 }

@@ -6,7 +6,7 @@ import { packagePipeline } from '../../../src/pipeline/packager';
 import type { Prediction } from '../../../src/runtime/types';
 import type { ServiceKeys } from '../../../src/service/keys';
 import type { ServiceJson } from '../../../src/service/managementRoutes';
-import { mobilenetPipeline, REPO_ROOT, EXAMPLES, tempDir, writeJson } from './fixtures';
+import { mobilenetPipeline, pngChunk, REPO_ROOT, EXAMPLES, tempDir, writeJson } from './fixtures';
 
 export const SHARED = join(REPO_ROOT, '..', 'shared');
 export const MODEL_STORE = join(SHARED, 'models');
@@ -133,24 +133,6 @@ export class Admin {
 
 export function classify(url: string, service: string, key: string, bytes: Uint8Array, query = ''): Promise<Reply> {
   return call(`${url}/v2/models/${service}/classify${query}`, { method: 'POST', token: key, body: bytes, headers: { 'content-type': 'application/octet-stream' } });
-}
-
-function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
 }
 
 /** A small, valid-looking PNG whose IHDR claims width × height (a decompression bomb's header). */

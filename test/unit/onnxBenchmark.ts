@@ -1,0 +1,96 @@
+/**
+ * Micro benchmark (not a test): onnxruntime fp32 vs int8 (QDQ) latency at batch 1, for
+ * ResNet-50 on generated weights and MobileNet v1 0.75 on real weights, with 1 and 2
+ * intra-op threads, plus the op types ORT's optimizer leaves in the int8 graph (what did
+ * not fuse into an integer kernel shows up as a float op between Q/DQ).
+ *
+ *   npx tsc -p . && node out/test/unit/onnxBenchmark.js [runs]
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { initBackend } from '../../src/runtime/backend';
+import { CAFFE_PIXEL_STD, resnetV1Architecture } from '../../src/runtime/featurizers/resnetV1';
+import { generateWeights } from '../../src/runtime/featurizers/generatedWeights';
+import { chooseQuantizationScheme, convertLayersModel, encodeOnnxModel, quantizeStatic, runSession } from '../../src/runtime/onnx';
+import type { OnnxGraph } from '../../src/runtime/onnx';
+import { folderSource, loadLayersModelFrom } from '../../src/runtime/tfjsFiles';
+import { maxAbsDiff, opTypeCounts, runTfjs, seededValues } from './helpers/onnxHelpers';
+import { REPO_ROOT, TF_PREPROCESS, unexpectedFolder } from './helpers/fixtures';
+import { CAFFE_PREPROCESS, photoTensors } from './helpers/onnxPhotos';
+
+const RUNS = Number(process.argv[2] ?? 50);
+const SHAPE = [224, 224, 3];
+
+function cpuFlags(): string[] {
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
+  return line.replace(/^flags\s*:\s*/, '').split(/\s+/);
+}
+
+async function p50(bytes: Uint8Array, threads: number, input: Float32Array): Promise<number> {
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  try {
+    for (let i = 0; i < 5; i++) await runSession(session, input, [1, ...SHAPE]);
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const start = process.hrtime.bigint();
+      await runSession(session, input, [1, ...SHAPE]);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)] as number;
+  } finally {
+    await session.release();
+  }
+}
+
+async function optimizedOps(bytes: Uint8Array): Promise<string> {
+  const folder = mkdtempSync(join(tmpdir(), 'onnx-bench-'));
+  try {
+    const path = join(folder, 'optimized.onnx');
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', optimizedModelFilePath: path, logSeverityLevel: 3 });
+    await session.release();
+    return [...opTypeCounts(readFileSync(path))].map(([op, n]) => `${op}×${n}`).join(' ');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function bench(name: string, model: tf.LayersModel, calibration: Float32Array[]): Promise<void> {
+  const fp32: OnnxGraph = convertLayersModel(model, { graphName: name });
+  const scheme = chooseQuantizationScheme(cpuFlags());
+  const { graph: int8 } = await quantizeStatic(fp32, calibration, { inputShape: SHAPE, scheme });
+  const fp32Bytes = encodeOnnxModel(fp32, {});
+  const int8Bytes = encodeOnnxModel(int8, {});
+  const input = calibration[0] ?? seededValues(224 * 224 * 3, 1);
+  const expected = runTfjs(model, input, [1, ...SHAPE]);
+  const session = await ort.InferenceSession.create(fp32Bytes, { graphOptimizationLevel: 'all' });
+  const fp32Out = await runSession(session, input, [1, ...SHAPE]);
+  await session.release();
+  console.log(`${name}: fp32 ${(fp32Bytes.length / 2 ** 20).toFixed(1)} MiB, int8 ${(int8Bytes.length / 2 ** 20).toFixed(1)} MiB; max |ORT fp32 − tfjs| ${maxAbsDiff(fp32Out, expected).toExponential(2)}`);
+  console.log(`  int8 optimized graph: ${await optimizedOps(int8Bytes)}`);
+  for (const threads of [1, 2]) {
+    const f = await p50(fp32Bytes, threads, input);
+    const q = await p50(int8Bytes, threads, input);
+    console.log(`  ${threads} thread(s): fp32 p50 ${f.toFixed(1)} ms, int8 p50 ${q.toFixed(1)} ms, ×${(f / q).toFixed(2)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  await initBackend('wasm');
+  console.log(`CPU flags: ${cpuFlags().filter((f) => /avx|vnni|amx/.test(f)).join(' ')}; ${RUNS} runs each`);
+  const resnet = resnetV1Architecture(50);
+  generateWeights(resnet, 20180507, CAFFE_PIXEL_STD);
+  await bench('resnet50', resnet, await photoTensors(CAFFE_PREPROCESS));
+  resnet.dispose();
+  const mobilenet = await loadLayersModelFrom(folderSource(join(REPO_ROOT, '..', 'shared', 'models', 'mobilenet_v1_0.75_224'), unexpectedFolder));
+  await bench('mobilenet_v1_0.75', mobilenet, await photoTensors(TF_PREPROCESS));
+  mobilenet.dispose();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

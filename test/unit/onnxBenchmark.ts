@@ -17,7 +17,7 @@ import { generateWeights } from '../../src/runtime/featurizers/generatedWeights'
 import { chooseQuantizationScheme, convertLayersModel, encodeOnnxModel, quantizeStatic, runSession } from '../../src/runtime/onnx';
 import type { OnnxGraph } from '../../src/runtime/onnx';
 import { folderSource, loadLayersModelFrom } from '../../src/runtime/tfjsFiles';
-import { maxAbsDiff, opTypeCounts, runTfjs, seededValues } from './helpers/onnxHelpers';
+import { argmaxRows, maxAbsDiff, opTypeCounts, runOnnx, runTfjs, seededValues } from './helpers/onnxHelpers';
 import { REPO_ROOT, TF_PREPROCESS, unexpectedFolder } from './helpers/fixtures';
 import { CAFFE_PREPROCESS, photoTensors } from './helpers/onnxPhotos';
 
@@ -71,6 +71,13 @@ async function bench(name: string, model: tf.LayersModel, calibration: Float32Ar
   await session.release();
   console.log(`${name}: fp32 ${(fp32Bytes.length / 2 ** 20).toFixed(1)} MiB, int8 ${(int8Bytes.length / 2 ** 20).toFixed(1)} MiB; max |ORT fp32 − tfjs| ${maxAbsDiff(fp32Out, expected).toExponential(2)}`);
   console.log(`  int8 optimized graph: ${await optimizedOps(int8Bytes)}`);
+  const photos = new Float32Array(calibration.length * input.length);
+  calibration.forEach((image, i) => photos.set(image, i * input.length));
+  const fp32Photos = await runOnnx(fp32, photos, [calibration.length, ...SHAPE]);
+  const int8Photos = await runOnnx(int8, photos, [calibration.length, ...SHAPE]);
+  const fp32Top = argmaxRows(fp32Photos, calibration.length);
+  const agree = argmaxRows(int8Photos, calibration.length).filter((top1, i) => top1 === fp32Top[i]).length;
+  console.log(`  on the ${calibration.length} calibration photos: max |int8 − fp32| ${maxAbsDiff(int8Photos, fp32Photos).toFixed(4)}, top-1 agrees on ${agree}`);
   for (const threads of [1, 2]) {
     const f = await p50(fp32Bytes, threads, input);
     const q = await p50(int8Bytes, threads, input);

@@ -84,13 +84,14 @@ describe('ONNX conversion of each layer kind', () => {
       }),
     ));
 
-  test('ZeroPadding2D folded into a conv, and as a Pad before max pooling', async () => {
+  test('ZeroPadding2D folded into a conv, and as a Pad before max pooling (negative pixels, and pads as large as the window)', async () => {
     const model = tiny(IMAGE.slice(1), (x) => {
       const y = apply(tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2 }), apply(tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 3]] }), x));
-      return apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2 }), apply(tf.layers.zeroPadding2d({ padding: 1 }), y));
+      const z = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2 }), apply(tf.layers.zeroPadding2d({ padding: 1 }), y));
+      return apply(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }), apply(tf.layers.zeroPadding2d({ padding: 1 }), apply(tf.layers.reLU({}), z)));
     });
     const ops = opTypeCounts(encodeOnnxModel(convertLayersModel(model, { graphName: 'pads' }), {}));
-    assert.equal(ops.get('Pad'), 1);
+    assert.equal(ops.get('Pad'), 2);
     await assertMatches(model);
   });
 

@@ -384,10 +384,22 @@ class Converter {
     let padded = this.graph.node('Pad', [input.name, pads], layer.name, { mode: string('constant') });
     // onnxruntime (1.30) fuses Pad into a following MaxPool as MaxPool's own pads, which
     // are ignored (-inf) rather than zeros: wrong wherever a window holds padding and only
-    // negative pixels. A one-input Concat (a copy) keeps them apart, unless the pixels
-    // cannot be negative (ResNet and DenseNet pad after a ReLU), where the fusion is exact.
-    if (nextClass === 'MaxPooling2D' && !nonNegative(sourcesOf(layer)[0])) padded = this.graph.node('Concat', [padded], `${layer.name}_unfused`, { axis: int(1) });
+    // negative pixels, and a model it refuses to load when the pads reach the window size.
+    // A one-input Concat (a copy) keeps them apart, unless the pixels cannot be negative and
+    // the pads stay smaller than the window (ResNet and DenseNet), where the fusion is exact.
+    if (next && nextClass === 'MaxPooling2D' && !(nonNegative(sourcesOf(layer)[0]) && this.poolPadsFit(next, outputShapeOf(layer), [top, left, bottom, right]))) {
+      padded = this.graph.node('Concat', [padded], `${layer.name}_unfused`, { axis: int(1) });
+    }
     this.values.set(layer, { name: padded, shape: outputShapeOf(layer) });
+  }
+
+  /** Whether `extra` pads added to a pooling layer's own stay smaller than its window. */
+  private poolPadsFit(pool: Layer, inputShape: readonly number[], extra: readonly number[]): boolean {
+    const config = pool.getConfig();
+    const kernel = pair(config.poolSize);
+    const [height = 0, width = 0] = inputShape;
+    const own = pads2d(text(config.padding), [height, width], kernel, pair(config.strides ?? config.poolSize));
+    return own.every((p, i) => p + (extra[i] as number) < (kernel[i % 2] as number));
   }
 
   private pooling(layer: Layer, input: Value, max: boolean): string {

@@ -93,7 +93,22 @@ export function denseWeights(layer: Layer): { kernel: Float32Array; dims: [numbe
   const weight = readWeight(layer, 'kernel');
   if (!weight) throw new Error(`layer "${layer.name}" has no kernel`);
   const [inputs = 1, outputs = 1] = weight.shape;
-  const kernel = new Float32Array(weight.values.length);
-  for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) kernel[o * inputs + i] = weight.values[i * outputs + o] as number;
-  return { kernel, dims: [outputs, inputs], bias: readWeight(layer, 'bias')?.values };
+  return { kernel: transpose(weight.values, inputs, outputs), dims: [outputs, inputs], bias: readWeight(layer, 'bias')?.values };
+}
+
+/**
+ * [rows, columns] → [columns, rows], in tiles that stay in cache: VGG-16's fc1 is 25088 ×
+ * 4096, and a plain loop's strided writes make it several times slower.
+ */
+function transpose(values: Float32Array, rows: number, columns: number): Float32Array {
+  const TILE = 64;
+  const out = new Float32Array(values.length);
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(r0 + TILE, rows);
+    for (let c0 = 0; c0 < columns; c0 += TILE) {
+      const c1 = Math.min(c0 + TILE, columns);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = values[r * columns + c] as number;
+    }
+  }
+  return out;
 }

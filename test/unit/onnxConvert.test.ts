@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/runtime/backend';
-import { UnsupportedLayerError, convertLayersModel, encodeOnnxModel } from '../../src/runtime/onnx';
-import { conversionError, opTypeCounts, randomizeWeights } from './helpers/onnxHelpers';
+import { CONVERTER_VERSION, SUPPORTED_LAYERS, UnsupportedLayerError, convertLayersModel, createSession, encodeOnnxModel, runSession } from '../../src/runtime/onnx';
+import { conversionError, metadataOf, opTypeCounts, randomizeWeights } from './helpers/onnxHelpers';
 
 const TOLERANCE = 1e-4;
 const IMAGE = [2, 8, 9, 4];
@@ -166,6 +166,29 @@ describe('ONNX conversion of each layer kind', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('ONNX model encoding', () => {
+  test('metadata_props, opset 17, a symbolic batch, and a model onnxruntime loads', async () => {
+    const model = tiny([3], (x) => apply(tf.layers.dense({ units: 2 }), x));
+    try {
+      const graph = convertLayersModel(model, { graphName: 'meta' });
+      assert.equal(graph.opset, 17);
+      const bytes = encodeOnnxModel(graph, { converter: CONVERTER_VERSION, 'source model': 'tiny ✓' });
+      assert.deepEqual(metadataOf(bytes), { converter: CONVERTER_VERSION, 'source model': 'tiny ✓' });
+      const session = await createSession(bytes, 1);
+      assert.deepEqual([session.inputNames, session.outputNames], [['input'], ['output']]);
+      for (const batch of [1, 3]) assert.equal((await runSession(session, new Float32Array(3 * batch), [batch, 3])).length, 2 * batch);
+      await session.release();
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('SUPPORTED_LAYERS lists the layer kinds tested above', () => {
+    assert.ok(['Conv2D', 'DepthwiseConv2D', 'BatchNormalization', 'Concatenate', 'Add', 'Dense', 'Flatten'].every((kind) => SUPPORTED_LAYERS.includes(kind)));
+    assert.ok(!SUPPORTED_LAYERS.includes('LSTM'));
   });
 });
 

@@ -157,9 +157,20 @@ function padsWithZeros(node: OnnxNode, initializers: ReadonlyMap<string, OnnxIni
 
 /** Runs the fp32 graph over the images with `tensors` exposed as outputs: each one's [min, max]. */
 async function calibrate(graph: OnnxGraph, tensors: readonly string[], images: readonly Float32Array[], inputShape: readonly number[], threads: number): Promise<Map<string, [number, number]>> {
-  const exposed: OnnxGraph = { ...graph, outputs: [...graph.outputs, ...tensors.filter((t) => !graph.outputs.some((o) => o.name === t)).map((name) => ({ name }))] };
+  const inputName = graph.inputs[0]?.name ?? '';
+  // The graph input's range is the images' own (ORT cannot fetch an input as an output).
+  const computed = tensors.filter((t) => t !== inputName);
+  const exposed: OnnxGraph = { ...graph, outputs: [...graph.outputs, ...computed.filter((t) => !graph.outputs.some((o) => o.name === t)).map((name) => ({ name }))] };
   const session = await ort.InferenceSession.create(encodeOnnxModel(exposed, {}), sessionOptions(threads));
   const ranges = new Map<string, [number, number]>(tensors.map((t) => [t, [Infinity, -Infinity]]));
+  const widen = (range: [number, number] | undefined, data: Float32Array): void => {
+    if (!range) return;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i] as number;
+      if (v < range[0]) range[0] = v;
+      if (v > range[1]) range[1] = v;
+    }
+  };
   const size = inputShape.reduce((p, d) => p * d, 1);
   try {
     for (let start = 0; start < images.length; start += CALIBRATION_BATCH) {
@@ -169,18 +180,13 @@ async function calibrate(graph: OnnxGraph, tensors: readonly string[], images: r
         if (image.length !== size) throw new Error(`calibration image ${start + i} has ${image.length} values, not the ${size} of [${inputShape.join(', ')}]`);
         input.set(image, i * size);
       });
+      widen(ranges.get(inputName), input);
       const feed = new ort.Tensor('float32', input, [batch.length, ...inputShape]);
-      const results = await session.run({ [graph.inputs[0]?.name ?? 'input']: feed }, [...tensors]);
-      for (const name of tensors) {
+      const results = await session.run({ [inputName]: feed }, computed);
+      for (const name of computed) {
         const result = results[name];
-        const range = ranges.get(name);
-        if (!result || !range) continue;
-        const data = result.data as Float32Array;
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i] as number;
-          if (v < range[0]) range[0] = v;
-          if (v > range[1]) range[1] = v;
-        }
+        if (!result) continue;
+        widen(ranges.get(name), result.data as Float32Array);
         result.dispose();
       }
       feed.dispose();

@@ -91,6 +91,12 @@ export function opTypeCounts(bytes: Uint8Array): Map<string, number> {
   return counts;
 }
 
+/** ModelProto.metadata_props of an ONNX model file. */
+export function metadataOf(bytes: Uint8Array): Record<string, string> {
+  const text = (entry: { bytes: Uint8Array }, field: number): string => new TextDecoder().decode(fieldsOf(entry.bytes).find((f) => f.field === field)?.bytes);
+  return Object.fromEntries(fieldsOf(bytes).filter((f) => f.field === 14).map((entry) => [text(entry, 1), text(entry, 2)]));
+}
+
 /** The length-delimited fields of one protobuf message; other wire types are skipped. */
 function fieldsOf(bytes: Uint8Array): { field: number; bytes: Uint8Array }[] {
   const fields: { field: number; bytes: Uint8Array }[] = [];

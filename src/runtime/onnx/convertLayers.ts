@@ -78,8 +78,8 @@ export interface ConvertOptions {
   graphName: string;
 }
 
-export const INPUT_NAME = 'input';
-export const OUTPUT_NAME = 'output';
+const INPUT_NAME = 'input';
+const OUTPUT_NAME = 'output';
 
 /** A layer's output in the graph. Values of three dimensions (images, without batch) are NCHW in ONNX. */
 interface Value {

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 type Layer = tf.layers.Layer;
 
 /** A weight by its name suffix (`kernel`, `bias`, `gamma`…), undefined when the layer has none. */
-export function readWeight(layer: Layer, suffix: string): { values: Float32Array; shape: number[] } | undefined {
+function readWeight(layer: Layer, suffix: string): { values: Float32Array; shape: number[] } | undefined {
   const weight = layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`));
   if (!weight) return undefined;
   return { values: new Float32Array(weight.read().dataSync()), shape: [...weight.shape] as number[] };

@@ -3,7 +3,7 @@
  * known: the output is ceil(in / stride) long, and when the padding this needs is odd the
  * extra row or column goes after (bottom/right).
  */
-export function samePads(inSize: number, kernel: number, stride: number, dilation: number): [before: number, after: number] {
+function samePads(inSize: number, kernel: number, stride: number, dilation: number): [before: number, after: number] {
   const extent = (kernel - 1) * dilation + 1;
   const outSize = Math.ceil(inSize / stride);
   const total = Math.max((outSize - 1) * stride + extent - inSize, 0);

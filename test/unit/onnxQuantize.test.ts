@@ -95,6 +95,12 @@ describe('static QDQ quantization', () => {
       for (const scheme of [VNNI, { ...VNNI, activations: 'int8' as const }, chooseQuantizationScheme(['sse2', 'avx2'])]) {
         const quantized = await quantizeStatic(graph, images, { inputShape: [12, 11, 3], scheme, threads: 1 });
         assert.ok(quantized.calibratedTensors > 5, `${quantized.calibratedTensors} calibrated tensors`);
+        // Concat's inputs and output share their quantization, so that it copies bytes.
+        const producer = new Map(quantized.graph.nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
+        const concat = quantized.graph.nodes.find((node) => node.opType === 'Concat');
+        const quantizeAfter = quantized.graph.nodes.find((node) => node.opType === 'QuantizeLinear' && node.inputs[0] === concat?.outputs[0]);
+        const scales = [...(concat?.inputs ?? []).map((input) => producer.get(input)?.inputs[1]), quantizeAfter?.inputs[1]];
+        assert.equal(new Set(scales).size, 1, `one scale for the Concat: ${scales.join(', ')}`);
         const int8 = await runOnnx(quantized.graph, probe, [4, 12, 11, 3]);
         const error = maxAbsDiff(int8, fp32);
         assert.ok(error <= 0.08 * spread, `${scheme.activations}${scheme.reduceRange ? ', reduced range' : ''}: max abs diff ${error} for outputs up to ${spread}`);

@@ -16,6 +16,11 @@
  * - MaxPool, Reshape, Transpose and Pad only move values: their output takes their input's
  *   scale and zero point (the same initializers), so onnxruntime can drop the Q/DQ around
  *   them and run them on bytes.
+ * - A Concat's inputs and output share one scale and zero point, from the union of their
+ *   ranges: the concatenation is then a copy of bytes. With a scale per tensor, every
+ *   Concat would requantize its inputs, and in DenseNet each block's features pass
+ *   through up to 24 Concats (the features' cosine to fp32, generated weights: 0.988 with
+ *   a scale per tensor, 0.995 shared).
  */
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, int } from './onnxGraph';
@@ -57,7 +62,7 @@ export function chooseQuantizationScheme(cpuFlags: readonly string[]): Quantizat
 
 /** Ops with a weight initializer (input 1) quantized per output channel, and optional bias (input 2). */
 const WEIGHTED = new Set(['Conv', 'Gemm']);
-/** Ops with integer kernels whose output is quantized with its own calibrated range. */
+/** Ops with integer kernels whose inputs and output are quantized (Concat: all with the same parameters). */
 const ARITHMETIC = new Set(['Add', 'Mul', 'Concat', 'AveragePool', 'GlobalAveragePool']);
 /** Ops that only move or select values: the output shares the input's quantization. */
 const VALUE_MOVERS = new Set(['MaxPool', 'Reshape', 'Transpose', 'Pad']);
@@ -74,8 +79,8 @@ interface Plan {
   readonly removed: ReadonlySet<OnnxNode>;
   /** Producer output → the removed activation's output that replaces it. */
   readonly renamed: ReadonlyMap<string, string>;
-  /** Quantized tensor (after renaming) → the tensor whose range and parameters it uses. */
-  readonly quantized: ReadonlyMap<string, string>;
+  /** Quantized tensor (after renaming) → its group: the tensors that share its parameters, from the union of their ranges. */
+  readonly quantized: ReadonlyMap<string, readonly string[]>;
   readonly weighted: ReadonlySet<OnnxNode>;
 }
 
@@ -86,7 +91,7 @@ export async function quantizeStatic(
 ): Promise<{ graph: OnnxGraph; calibratedTensors: number }> {
   if (calibration.length === 0) throw new Error('static quantization needs at least one calibration image');
   const plan = planQuantization(graph);
-  const calibrated = [...new Set(plan.quantized.values())];
+  const calibrated = [...plan.quantized.keys()];
   const ranges = await calibrate(graph, calibrated, calibration, options.inputShape, options.threads ?? 2);
   return { graph: writeQdqGraph(graph, plan, ranges, options.scheme), calibratedTensors: calibrated.length };
 }
@@ -120,22 +125,35 @@ function planQuantization(graph: OnnxGraph): Plan {
   }
   const rename = (name: string): string => renamed.get(name) ?? name;
 
-  // Quantized tensors, each mapped to the tensor whose parameters it uses (itself, or a value mover's input).
-  const quantized = new Map<string, string>();
-  const quantize = (name: string): void => {
-    if (isActivation(name) && !outputs.has(name)) quantized.set(name, name);
+  // Quantized tensors, grouped (union-find) with those whose parameters they must share.
+  const parent = new Map<string, string>();
+  const root = (name: string): string => {
+    let r = name;
+    while (parent.get(r) !== r) r = parent.get(r) ?? r;
+    parent.set(name, r);
+    return r;
   };
+  const quantize = (name: string): boolean => {
+    if (!isActivation(name) || outputs.has(name)) return false;
+    if (!parent.has(name)) parent.set(name, name);
+    return true;
+  };
+  const share = (a: string, b: string): void => void parent.set(root(a), root(b));
   for (const node of graph.nodes) {
     if (!quantizedOp(node)) continue;
-    const inputs = weighted.has(node) ? node.inputs.slice(0, 1) : node.inputs;
-    for (const input of inputs) quantize(rename(input));
-    for (const output of node.outputs) quantize(rename(output));
+    const inputs = (weighted.has(node) ? node.inputs.slice(0, 1) : node.inputs).map(rename);
+    const output = rename(node.outputs[0] ?? '');
+    for (const input of inputs) quantize(input);
+    if (quantize(output) && node.opType === 'Concat') for (const input of inputs) if (parent.has(input)) share(input, output);
   }
   for (const node of graph.nodes) {
-    const input = quantized.get(node.inputs[0] ?? '');
+    const input = node.inputs[0] ?? '';
     const output = node.outputs[0] ?? '';
-    if (VALUE_MOVERS.has(node.opType) && input !== undefined && !outputs.has(output) && (node.opType !== 'Pad' || padsWithZeros(node, initializers))) quantized.set(output, input);
+    if (VALUE_MOVERS.has(node.opType) && parent.has(input) && (node.opType !== 'Pad' || padsWithZeros(node, initializers)) && quantize(output)) share(output, input);
   }
+  const groups = new Map<string, string[]>();
+  for (const name of parent.keys()) groups.set(root(name), [...(groups.get(root(name)) ?? []), name]);
+  const quantized = new Map([...parent.keys()].map((name) => [name, groups.get(root(name)) ?? [name]]));
   return { removed, renamed, quantized, weighted };
 }
 
@@ -203,19 +221,21 @@ function writeQdqGraph(graph: OnnxGraph, plan: Plan, ranges: ReadonlyMap<string,
   const replacedWeights = new Set([...plan.weighted].flatMap((node) => node.inputs.slice(1)));
   for (const initializer of graph.initializers) if (!replacedWeights.has(initializer.name)) builder.addInitializer(initializer);
 
-  const params = new Map<string, QuantParams & { scaleValue: number }>();
+  const params = new Map<readonly string[], QuantParams & { scaleValue: number }>();
   const paramsOf = (tensor: string): QuantParams & { scaleValue: number } => {
-    const root = plan.quantized.get(tensor) ?? tensor;
-    let found = params.get(root);
+    const group = plan.quantized.get(tensor) ?? [tensor];
+    let found = params.get(group);
     if (!found) {
-      const [low, high] = ranges.get(root) ?? [0, 0];
+      const low = Math.min(...group.map((name) => ranges.get(name)?.[0] ?? 0));
+      const high = Math.max(...group.map((name) => ranges.get(name)?.[1] ?? 0));
       const { scale, zeroPoint } = activationParams(low, high, scheme.activations);
+      const name = group[0] ?? tensor;
       found = {
-        scale: builder.initializer(`${root}_scale`, [], Float32Array.of(scale)),
-        zeroPoint: builder.initializer(`${root}_zero_point`, [], scheme.activations === 'uint8' ? Uint8Array.of(zeroPoint) : Int8Array.of(zeroPoint)),
+        scale: builder.initializer(`${name}_scale`, [], Float32Array.of(scale)),
+        zeroPoint: builder.initializer(`${name}_zero_point`, [], scheme.activations === 'uint8' ? Uint8Array.of(zeroPoint) : Int8Array.of(zeroPoint)),
         scaleValue: scale,
       };
-      params.set(root, found);
+      params.set(group, found);
     }
     return found;
   };

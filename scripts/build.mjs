@@ -20,11 +20,11 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // Native modules (sharp, the optional tfjs-node) stay external and ship in node_modules;
+  // Native modules (sharp, onnxruntime-node, the optional tfjs-node) stay external and ship in node_modules;
   // so does h5wasm, an ES module that finds itself through import.meta.url, which a CommonJS
   // bundle lacks (src/runtime/featurizers/kerasH5.ts imports it dynamically);
   // `vscode` is provided by the extension host.
-  external: ['vscode', 'sharp', '@tensorflow/tfjs-node', 'h5wasm'],
+  external: ['vscode', 'sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', 'h5wasm'],
   // Prefer ES module builds: jsonc-parser's UMD build hides its requires from the bundler.
   mainFields: ['module', 'main'],
 };
@@ -32,6 +32,8 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { FPGA_VERSION: JSON.stringify(version) } },
+  // Each deployed pipeline runs in a worker thread of the host (src/runtime/worker/), which loads this file from beside cli.js.
+  { ...node, entryPoints: ['src/runtime/worker/pipelineWorker.ts'], outfile: 'dist/pipelineWorker.js' },
   {
     ...common,
     platform: 'browser',

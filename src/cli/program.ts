@@ -17,6 +17,7 @@ import { registerServe } from './commands/serve';
 import { registerServices } from './commands/services';
 import { registerStop } from './commands/stop';
 import { registerValidate } from './commands/validate';
+import { registerVerify } from './commands/verify';
 import { EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR } from './exitCodes';
 
 declare const FPGA_VERSION: string | undefined;
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerStop(program);
   registerBench(program);
+  registerVerify(program);
   registerFeaturizers(program);
   registerServe(program);
   overrideExits(program);

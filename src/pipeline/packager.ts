@@ -18,7 +18,7 @@ import { AML_RUNTIME_VERSION, MANIFEST_ENTRY, MANIFEST_FORMAT, SERVICE_DEF_ENTRY
 import type { Manifest, ServiceDef, ServiceLabels, ServiceStage } from './serviceDef';
 import { readTfjsModelFiles } from './tfjsModelFiles';
 import { DEFAULT_TOP_K, IMAGENET_LABELS } from './types';
-import type { PipelineFile, Stage } from './types';
+import type { PipelineFile, Precision, Stage } from './types';
 import { validatePipelineText } from './validate';
 
 export const MODEL_DEF_FILE = 'model_def.zip';
@@ -73,10 +73,19 @@ export async function packagePipelineFile(pipelinePath: string, outPath = defaul
 }
 
 /** Validates and packages in memory; throws `PipelineInvalidError` listing every problem. */
-export async function packagePipeline(pipelinePath: string): Promise<PackagedModelDef & { warnings: Problem[] }> {
+/** Variations of a pipeline packaged without editing its file (the benchmark's int8 variants). */
+export interface PackageVariant {
+  /** Every accelerated stage at this precision. */
+  precision?: Precision;
+  /** Appended to the pipeline's name. */
+  nameSuffix?: string;
+}
+
+export async function packagePipeline(pipelinePath: string, variant: PackageVariant = {}): Promise<PackagedModelDef & { warnings: Problem[] }> {
   const text = await readPipelineText(pipelinePath);
-  const { pipeline, problems } = validatePipelineText(text, pipelinePath);
-  if (!pipeline) throw new PipelineInvalidError(pipelinePath, problems);
+  const { pipeline: valid, problems } = validatePipelineText(text, pipelinePath);
+  if (!valid) throw new PipelineInvalidError(pipelinePath, problems);
+  const pipeline = applyVariant(valid, variant);
 
   const baseDir = dirname(resolve(pipelinePath));
   const files = new Map<string, Buffer>();
@@ -109,6 +118,15 @@ export async function packagePipeline(pipelinePath: string): Promise<PackagedMod
   };
   const zip = await writeZip([...paths.map((p): [string, Buffer] => [p, files.get(p) as Buffer]), [MANIFEST_ENTRY, Buffer.from(stableStringify(manifest))]]);
   return { zip, serviceDef, manifest, warnings: problems };
+}
+
+function applyVariant(pipeline: PipelineFile, variant: PackageVariant): PipelineFile {
+  const { precision, nameSuffix } = variant;
+  return {
+    ...pipeline,
+    name: `${pipeline.name}${nameSuffix ?? ''}`,
+    stages: pipeline.stages.map((stage) => (stage.type === 'accelerated' && precision !== undefined ? { ...stage, precision } : stage)),
+  };
 }
 
 async function readPipelineText(pipelinePath: string): Promise<string> {

@@ -1,8 +1,10 @@
 /**
  * Runs a model_def.zip: the preprocess stage on the CPU per image (`prepare`), then the model
- * stages in order on one TensorFlow.js backend for a whole batch (`score`).
+ * stages in order, each on its stage engine, for a whole batch (`score`).
  *
- * Stage engines:
+ * Stage engines (engines/stageEngine.ts): ONNX Runtime runs every stage the converter
+ * compiles (`--engine auto`, the default, or `onnx`); TensorFlow.js runs the others, and
+ * every stage with `--engine tfjs`. Each stage reports its engine and precision.
  * - brainwave: a featurizer from the runtime catalog, weights from the model store;
  * - tensorflow: a TensorFlow.js model from the zip (layers or graph model);
  * - classifier: the preceding featurizer's default ImageNet head, or a TensorFlow.js model.
@@ -11,44 +13,60 @@
  * row is kept as it is when it already is a distribution (every value in [0, 1], sum within
  * 1e-3 of 1); otherwise it is taken for logits and softmax is applied to it.
  */
-import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import { UserError } from '../common/errors';
 import type { ModelDef } from '../pipeline/modelDefReader';
-import type { ClassifierServiceStage, PreprocessServiceStage, ServiceDef } from '../pipeline/serviceDef';
+import type { PreprocessServiceStage, ServiceDef } from '../pipeline/serviceDef';
 import type { Precision } from '../pipeline/types';
 import { initBackend } from './backend';
 import type { BackendPreference } from './backend';
-import { loadFeaturizer } from './featurizers';
-import type { LoadedFeaturizer } from './featurizers';
-import { decodeImage } from './image/decode';
-import { preprocessImage } from './image/preprocess';
+import { calibrationFolder } from './compile/calibration';
+import { compileCacheFolder } from './compile/compiledCache';
+import { featurizerEngines } from './compile/featurizerEngines';
+import { layersStageEngine } from './compile/layersStageEngine';
+import type { StageContext } from './compile/stageContext';
+import { describeEngines, elementCount } from './engines/stageEngine';
+import type { EnginePreference, StageEngine, StageEngineInfo } from './engines/stageEngine';
+import { resolveOpenDimension } from './engines/tfjsStage';
+import { prepareImage, stackBatch } from './batchInput';
 import { parseLabels, readStoreLabels } from './modelStore';
-import { StageModel, zipSource } from './tfjsFiles';
 import type { BackendName, ImageTensor, LoadedPipeline, ScoredBatch, Timings } from './types';
 
 export interface LoadPipelineOptions {
   /** The model store folder (see modelStore.ts for its layout and resolveModelStore). */
   modelStore: string;
+  /** TensorFlow.js backend for the stages that run on TensorFlow.js. */
   backend?: BackendPreference;
+  /** Which engine runs the model stages (default auto: ONNX Runtime wherever it can). */
+  engine?: EnginePreference;
+  /** ONNX Runtime intra-op threads per session (default: every core). */
+  threads?: number;
+  /** Folder of calibration images for int8 (default: see compile/calibration.ts). */
+  calibration?: string;
+  /** Folder of compiled models (default ~/.fpga/compiled: see compile/compiledCache.ts). */
+  compileCache?: string;
+  /** Runs every accelerated stage at this precision instead of the pipeline's own. */
+  precision?: Precision;
   /** Run featurizers that have generated weights (resnet50) on them even where real ones exist. */
   syntheticWeights?: boolean;
   /** Seed of generated weights; the same seed gives identical weights and scores. */
   seed?: number;
   /**
    * Run the model stages once on a zero input while loading (default true), so a model that
-   * cannot run fails at load time and the first request does not pay the backend's warm-up.
+   * cannot run fails at load time and the first request does not pay the engines' warm-up.
    */
   warmUp?: boolean;
 }
 
-/** A loaded pipeline with a way to call its models directly on the engine (benchmark "raw" mode). */
+/** A loaded pipeline with a way to call its models directly on their engines (benchmark "raw" mode). */
 export interface RunnablePipeline extends LoadedPipeline {
   /**
-   * The model stages alone, synchronously on the backend: [N, ...inputShape] →
-   * [N, classes] as the last model outputs it (no copies, no timings, no softmax rule for
-   * TensorFlow.js classifiers). The caller owns the result: call it inside tf.tidy or dispose it.
+   * The model stages alone: [N, ...inputShape] → [N, classes] as the last model outputs it
+   * (no timings, no softmax rule for TensorFlow.js classifiers).
    */
-  rawPredict(input: tf.Tensor): tf.Tensor;
+  rawPredict(input: Float32Array, batchSize: number): Promise<Float32Array>;
+  /** `score` on a batch already stacked into [N, ...inputShape]. */
+  scoreStacked(input: Float32Array, batchSize: number): Promise<ScoredBatch>;
 }
 
 /** One model stage, ready to run on a batch. */
@@ -56,7 +74,7 @@ interface ModelStep {
   readonly name: string;
   /** What the stage takes, without the batch dimension; -1 is left to the model. */
   readonly inputShape: readonly number[];
-  readonly run: (x: tf.Tensor) => tf.Tensor;
+  readonly engine: StageEngine;
   /** True for a TensorFlow.js classifier, whose rows may be logits (see the file comment). */
   readonly mayGiveLogits: boolean;
 }
@@ -70,25 +88,35 @@ export async function loadPipeline(modelDef: ModelDef, options: LoadPipelineOpti
   }
   // Labels first: checking a text file is cheap, loading featurizers is not.
   const labels = await loadLabels(modelDef, options.modelStore, last.classes);
-  const backend = await initBackend(options.backend ?? 'auto');
-
-  const owned: { dispose(): void }[] = [];
+  const steps: ModelStep[] = [];
   try {
-    const { steps, synthetic } = await loadSteps(modelDef, options, owned);
+    const synthetic = await loadSteps(modelDef, preprocess, stageContext(options), steps);
     const inputShape = pipelineInputShape(preprocess, steps);
-    const pipeline = new PipelineRunner(serviceDef, preprocess, steps, owned, {
-      backend,
-      precision: serviceDef.pipeline.some((stage) => stage.type === 'brainwave' && stage.precision === 'int8') ? 'int8' : 'fp32',
-      synthetic,
-      inputShape,
-      labels,
-    });
-    if (options.warmUp ?? true) pipeline.warmUp();
+    const precision = steps.some((step) => step.engine.precision === 'int8') ? 'int8' : 'fp32';
+    const pipeline = new PipelineRunner(serviceDef, preprocess, steps, { precision, synthetic, inputShape, labels });
+    if (options.warmUp ?? true) await pipeline.warmUp();
     return pipeline;
   } catch (error) {
-    for (const model of owned) model.dispose();
+    await Promise.all(steps.map((step) => step.engine.dispose()));
     throw error;
   }
+}
+
+function stageContext(options: LoadPipelineOptions): StageContext {
+  let backend: Promise<BackendName> | undefined;
+  const backendPreference = options.backend ?? 'auto';
+  return {
+    modelStore: options.modelStore,
+    engine: options.engine ?? 'auto',
+    threads: options.threads ?? availableParallelism(),
+    cacheFolder: compileCacheFolder(options.compileCache),
+    calibrationFolder: calibrationFolder(options.modelStore, options.calibration),
+    precision: options.precision,
+    syntheticWeights: options.syntheticWeights ?? false,
+    seed: options.seed,
+    backendPreference,
+    tfjsBackend: () => (backend ??= initBackend(backendPreference)),
+  };
 }
 
 async function loadLabels(modelDef: ModelDef, store: string, classes: number): Promise<string[]> {
@@ -110,50 +138,39 @@ async function loadLabels(modelDef: ModelDef, store: string, classes: number): P
   return labels;
 }
 
-async function loadSteps(modelDef: ModelDef, options: LoadPipelineOptions, owned: { dispose(): void }[]): Promise<{ steps: ModelStep[]; synthetic: boolean }> {
-  const steps: ModelStep[] = [];
-  let featurizer: LoadedFeaturizer | undefined;
+/** Loads each model stage into `steps` (so the caller can free them on failure); true when any runs generated weights. */
+async function loadSteps(modelDef: ModelDef, preprocess: PreprocessServiceStage, context: StageContext, steps: ModelStep[]): Promise<boolean> {
+  let defaultClassifier: StageEngine | undefined;
   let synthetic = false;
   for (const stage of modelDef.serviceDef.pipeline) {
     switch (stage.type) {
       case 'preprocess':
         break;
       case 'brainwave': {
-        const loaded = await loadFeaturizer(stage.model_ref, stage.model_version, {
-          modelStore: options.modelStore,
-          precision: stage.precision,
-          syntheticWeights: options.syntheticWeights ?? false,
-          ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        });
-        owned.push(loaded);
-        featurizer = loaded;
-        synthetic ||= loaded.synthetic;
-        steps.push({ name: stage.name, inputShape: stage.input_tensor_dims, run: (x) => loaded.featurize(x), mayGiveLogits: false });
+        // A second accelerated stage's head would replace the first's; only the last one's can be used.
+        if (defaultClassifier) await defaultClassifier.dispose();
+        const engines = await featurizerEngines(stage, preprocess, context);
+        steps.push({ name: stage.name, inputShape: stage.input_tensor_dims, engine: engines.featurizer, mayGiveLogits: false });
+        defaultClassifier = engines.classifier;
+        synthetic ||= engines.synthetic;
         break;
       }
-      case 'tensorflow': {
-        const model = await StageModel.load(zipSource(modelDef.files, stage.model_path), stage.input_tensor, stage.output_tensor);
-        owned.push(model);
-        steps.push({ name: stage.name, inputShape: stage.input_shape, run: (x) => model.predict(x), mayGiveLogits: false });
+      case 'tensorflow':
+        steps.push({ name: stage.name, inputShape: stage.input_shape, engine: await layersStageEngine(stage, modelDef, context), mayGiveLogits: false });
         break;
-      }
       case 'classifier':
-        steps.push(await classifierStep(stage, featurizer, modelDef, owned));
+        if ('model' in stage) {
+          if (!defaultClassifier) throw new UserError(`stage "${stage.name}": the default classifier needs an accelerated stage before it`);
+          steps.push({ name: stage.name, inputShape: stage.input_tensor_dims, engine: defaultClassifier, mayGiveLogits: false });
+          defaultClassifier = undefined;
+        } else {
+          steps.push({ name: stage.name, inputShape: stage.input_shape, engine: await layersStageEngine(stage, modelDef, context), mayGiveLogits: true });
+        }
         break;
     }
   }
-  return { steps, synthetic };
-}
-
-async function classifierStep(stage: ClassifierServiceStage, featurizer: LoadedFeaturizer | undefined, modelDef: ModelDef, owned: { dispose(): void }[]): Promise<ModelStep> {
-  if ('model' in stage) {
-    if (!featurizer) throw new UserError(`stage "${stage.name}": the default classifier needs an accelerated stage before it`);
-    const head = featurizer;
-    return { name: stage.name, inputShape: stage.input_tensor_dims, run: (x) => head.classify(x), mayGiveLogits: false };
-  }
-  const model = await StageModel.load(zipSource(modelDef.files, stage.model_path), stage.input_tensor, stage.output_tensor);
-  owned.push(model);
-  return { name: stage.name, inputShape: stage.input_shape, run: (x) => model.predict(x), mayGiveLogits: true };
+  if (defaultClassifier) await defaultClassifier.dispose();
+  return synthetic;
 }
 
 /** The preprocess output when its size is fixed, else what the first model stage takes. */
@@ -166,7 +183,6 @@ function pipelineInputShape(preprocess: PreprocessServiceStage, steps: readonly 
 }
 
 interface PipelineFacts {
-  backend: BackendName;
   precision: Precision;
   synthetic: boolean;
   inputShape: number[];
@@ -175,7 +191,8 @@ interface PipelineFacts {
 
 class PipelineRunner implements RunnablePipeline {
   readonly name: string;
-  readonly backend: BackendName;
+  readonly backend: string;
+  readonly engines: Readonly<Record<string, StageEngineInfo>>;
   readonly precision: Precision;
   readonly synthetic: boolean;
   readonly inputShape: readonly number[];
@@ -189,11 +206,12 @@ class PipelineRunner implements RunnablePipeline {
     serviceDef: ServiceDef,
     private readonly preprocessStage: PreprocessServiceStage,
     private readonly steps: readonly ModelStep[],
-    private readonly owned: readonly { dispose(): void }[],
     facts: PipelineFacts,
   ) {
     this.name = serviceDef.name;
-    this.backend = facts.backend;
+    const stages = steps.map((step) => ({ name: step.name, info: engineInfo(step.engine) }));
+    this.engines = Object.freeze(Object.fromEntries(stages.map((stage) => [stage.name, stage.info])));
+    this.backend = describeEngines(stages);
     this.precision = facts.precision;
     this.synthetic = facts.synthetic;
     this.inputShape = Object.freeze([...facts.inputShape]);
@@ -201,52 +219,44 @@ class PipelineRunner implements RunnablePipeline {
     this.classes = facts.labels.length;
     this.topK = serviceDef.top_k;
     // -1: the size depends on each image, so batches cannot be stacked.
-    this.inputSize = facts.inputShape.some((d) => d < 0) ? -1 : facts.inputShape.reduce((product, d) => product * d, 1);
+    this.inputSize = facts.inputShape.some((d) => d < 0) ? -1 : elementCount(facts.inputShape);
   }
 
-  async prepare(image: Uint8Array): Promise<{ tensor: ImageTensor; timings: Timings }> {
-    const start = performance.now();
-    const decoded = await decodeImage(image);
-    const decodedAt = performance.now();
-    const tensor = await preprocessImage(decoded, this.preprocessStage);
-    return { tensor, timings: { decode: decodedAt - start, preprocess: performance.now() - decodedAt } };
+  prepare(image: Uint8Array): Promise<{ tensor: ImageTensor; timings: Timings }> {
+    return prepareImage(image, this.preprocessStage);
   }
 
   async score(batch: readonly ImageTensor[]): Promise<ScoredBatch> {
     this.assertUsable();
-    const start = performance.now();
     if (batch.length === 0) return { scores: [], timings: { total: 0 } };
-    const data = this.stack(batch);
+    return this.scoreStacked(stackBatch(batch, this.inputShape, this.name), batch.length);
+  }
+
+  async scoreStacked(input: Float32Array, batchSize: number): Promise<ScoredBatch> {
+    this.assertUsable();
+    const start = performance.now();
     const timings: Timings = {};
-    const output = tf.tidy(() => this.runSteps(tf.tensor(data, [batch.length, ...this.inputShape], 'float32'), timings));
-    let values: Float32Array;
-    try {
-      values = (await output.data()) as Float32Array;
-    } finally {
-      output.dispose();
-    }
-    const scores = this.rows(values, batch.length);
+    const values = await this.runSteps(input, batchSize, timings);
+    const scores = this.rows(values, batchSize);
     timings.total = performance.now() - start;
     return { scores, timings };
   }
 
-  rawPredict(input: tf.Tensor): tf.Tensor {
+  async rawPredict(input: Float32Array, batchSize: number): Promise<Float32Array> {
     this.assertUsable();
-    return tf.tidy(() => this.runSteps(input, undefined));
+    return this.runSteps(input, batchSize, undefined);
   }
 
-  /** Runs once on zeros: surfaces a model that cannot run, and warms the backend's kernels. */
-  warmUp(): void {
-    if (this.inputShape.some((d) => d < 0)) return;
-    tf.tidy(() => {
-      this.runSteps(tf.zeros([1, ...this.inputShape]), undefined);
-    });
+  /** Runs once on zeros: surfaces a model that cannot run, and warms the engines' kernels. */
+  async warmUp(): Promise<void> {
+    if (this.inputSize < 0) return;
+    await this.runSteps(new Float32Array(this.inputSize), 1, undefined);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const model of this.owned) model.dispose();
+    for (const step of this.steps) void step.engine.dispose();
   }
 
   private assertUsable(): void {
@@ -254,35 +264,22 @@ class PipelineRunner implements RunnablePipeline {
     if (this.disposed) throw new Error(`pipeline "${this.name}" was disposed`);
   }
 
-  /** One [N, ...inputShape] buffer: a single tensor upload instead of N plus a concat. */
-  private stack(batch: readonly ImageTensor[]): Float32Array {
-    if (this.inputSize < 0) {
-      throw new UserError(`pipeline "${this.name}" has no fixed input size (add a resize or centerCrop to its preprocess stage), so its images cannot be batched`);
-    }
-    const data = new Float32Array(batch.length * this.inputSize);
-    batch.forEach((item, i) => {
-      if (!sameShape(item.shape, this.inputShape) || item.data.length !== this.inputSize) {
-        throw new UserError(`input ${i} has shape [${item.shape.join(', ')}]; pipeline "${this.name}" takes [${this.inputShape.join(', ')}]`);
-      }
-      data.set(item.data, i * this.inputSize);
-    });
-    return data;
-  }
-
   /**
-   * The stages, each on the previous stage's output. Timings are per stage: backends used
-   * here (tensorflow, wasm, cpu) run each op synchronously, so the clock brackets real work.
+   * The stages, each on the previous stage's output (a flat buffer: a stage whose shape
+   * differs from the previous output only by a reshape takes it as it is). Engines run a
+   * whole batch before returning, so the clock brackets each stage's real work.
    */
-  private runSteps(input: tf.Tensor, timings: Timings | undefined): tf.Tensor {
+  private async runSteps(input: Float32Array, batchSize: number, timings: Timings | undefined): Promise<Float32Array> {
     let x = input;
     for (const step of this.steps) {
       const start = performance.now();
+      resolveOpenDimension(step.name, step.inputShape, x.length / batchSize);
       try {
-        x = step.run(fitTo(x, step));
+        x = await step.engine.run(x, batchSize);
       } catch (error) {
         if (error instanceof UserError) throw error;
         // The models are the pipeline's (user-supplied or from the store): say which failed.
-        throw new UserError(`stage "${step.name}" failed on a [${x.shape.join(', ')}] batch: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UserError(`stage "${step.name}" failed on a batch of ${batchSize} on ${step.engine.engine}: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (timings) timings[step.name] = performance.now() - start;
     }
@@ -301,17 +298,8 @@ class PipelineRunner implements RunnablePipeline {
   }
 }
 
-/** Reshapes a batch to what a stage takes (same values, stage's own rank). */
-function fitTo(x: tf.Tensor, step: ModelStep): tf.Tensor {
-  const open = step.inputShape.filter((d) => d < 0).length;
-  if (open > 1 || sameShape(x.shape.slice(1), step.inputShape)) return x;
-  const batch = x.shape[0] ?? 1;
-  const wanted = step.inputShape.reduce((product, d) => (d < 0 ? product : product * d), 1);
-  const have = x.size / batch;
-  if (open === 0 ? have !== wanted : have % wanted !== 0) {
-    throw new UserError(`stage "${step.name}" takes [${step.inputShape.join(', ')}] but receives [${x.shape.slice(1).join(', ')}]`);
-  }
-  return tf.reshape(x, [batch, ...step.inputShape]);
+function engineInfo(engine: StageEngine): StageEngineInfo {
+  return { engine: engine.engine, precision: engine.precision, ...(engine.note !== undefined ? { note: engine.note } : {}) };
 }
 
 const DISTRIBUTION_TOLERANCE = 1e-3;
@@ -337,8 +325,4 @@ function softmaxInPlace(row: Float32Array): Float32Array {
   }
   for (let i = 0; i < row.length; i++) row[i] = (row[i] as number) / sum;
   return row;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

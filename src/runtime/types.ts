@@ -3,6 +3,7 @@
  * images (or pre-processed tensors) into class scores, stage by stage, with timings.
  */
 import type { Precision } from '../pipeline/types';
+import type { StageEngineInfo } from './engines/stageEngine';
 
 /** Decoded pixels: 8-bit RGB, row-major, `width * height * 3` bytes. */
 export interface RgbImage {
@@ -38,7 +39,10 @@ export interface ScoredBatch {
 
 export interface LoadedPipeline {
   readonly name: string;
-  readonly backend: BackendName;
+  /** The engines of its model stages in one phrase (engines/stageEngine.ts describeEngines). */
+  readonly backend: string;
+  /** Each model stage's engine and precision, by stage name. */
+  readonly engines: Readonly<Record<string, StageEngineInfo>>;
   readonly precision: Precision;
   /** True when any featurizer runs generated weights: its classes are meaningless. */
   readonly synthetic: boolean;

@@ -75,6 +75,15 @@ export class DeployedService {
     this.setState('Healthy');
   }
 
+  /** Its engine was lost after loading (its worker crashed): Failed, with the reason, until deployed again. */
+  fail(reason: string): void {
+    if (this.current === 'Deleting') return;
+    this.failure = `${reason}; delete the service and deploy it again (the host's log may say more)`;
+    this.pipeline = undefined;
+    this.batcher = undefined;
+    this.setState('Failed');
+  }
+
   /** Why this service cannot take a request now, or undefined when it can. */
   unavailableReason(): HttpError | undefined {
     switch (this.current) {

@@ -7,13 +7,19 @@
  * pipelines.
  */
 import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError, isUserError, messageOf } from '../common/errors';
 import { readModelDef } from '../pipeline/modelDefReader';
-import { initBackend } from '../runtime/backend';
+import type { ModelDef } from '../pipeline/modelDefReader';
 import type { BackendPreference } from '../runtime/backend';
-import { loadPipeline as runtimeLoadPipeline } from '../runtime/loadPipeline';
+import { onnxRuntimeVersion } from '../runtime/compile/onnxAvailability';
+import type { EnginePreference } from '../runtime/engines/stageEngine';
+import type { LoadedPipeline } from '../runtime/types';
+import { ComputeGate } from '../runtime/worker/computeGate';
+import { loadPipelineInWorker } from '../runtime/worker/workerPipeline';
+import type { WorkerPipelineOptions } from '../runtime/worker/workerPipeline';
 import { resolveModelStore } from '../runtime/modelStore';
 import { QueueFullError } from './batcher';
 import type { HostContext } from './hostContext';
@@ -42,7 +48,16 @@ export interface HostOptions {
   host?: string;
   /** Featurizer weights and label lists; resolved like everywhere else when absent. */
   modelStore?: string;
+  /** TensorFlow.js backend of the stages that run on TensorFlow.js. */
   backend?: BackendPreference;
+  /** Engine of the model stages (default auto: ONNX Runtime wherever a stage compiles). */
+  engine?: EnginePreference;
+  /** ONNX Runtime intra-op threads per session (default: every core; one batch runs at a time). */
+  threads?: number;
+  /** Calibration images for int8 stages (see runtime/compile/calibration.ts for the default). */
+  calibration?: string;
+  /** Folder of compiled models (default ~/.fpga/compiled). */
+  compileCache?: string;
   syntheticWeights?: boolean;
   maxBatchSize?: number;
   maxDelayMs?: number;
@@ -53,14 +68,19 @@ export interface HostOptions {
   version?: string;
   /** Where log lines go; stderr by default. */
   log?: LogSink;
-  /** How a model becomes a loaded pipeline; the real runtime unless a test wraps it. */
-  loadPipeline?: typeof runtimeLoadPipeline;
+  /** How a model becomes a loaded pipeline: in a worker thread of its own, unless a test wraps it. */
+  loadPipeline?: HostPipelineLoader;
 }
+
+export type HostPipelineLoader = (zip: Uint8Array, modelDef: ModelDef, options: WorkerPipelineOptions) => Promise<LoadedPipeline>;
+
+const loadInWorker: HostPipelineLoader = (zip, modelDef, options) => loadPipelineInWorker(zip, modelDef.serviceDef, options);
 
 export interface RunningHost {
   url: string;
   adminToken: string;
-  backend: string;
+  /** Where model stages run (the --engine choice, ONNX Runtime's version and threads). */
+  engine: string;
   /** Names of the services found in the state folder, loading in the background. */
   restored: string[];
   /** Resolves once the restored services are Healthy or Failed. */
@@ -86,12 +106,26 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   await refuseSecondHost(options.stateDir);
   const store = await StateStore.open(options.stateDir);
   const modelStore = resolveModelStore(options.modelStore);
-  const backend = await initBackend(options.backend ?? 'auto');
-  const load = options.loadPipeline ?? runtimeLoadPipeline;
-  const loader: PipelineLoader = async (model) => {
+  const engine = options.engine ?? 'auto';
+  const threads = options.threads ?? availableParallelism();
+  const engineText = describeHostEngine(engine, threads);
+  const load = options.loadPipeline ?? loadInWorker;
+  // One batch at a time across every service: each ONNX Runtime session already uses every core.
+  const gate = new ComputeGate();
+  const loader: PipelineLoader = async (model, onLost) => {
     if (!store.findModel(model.id)) throw new UserError(`model ${model.id} is not registered any more: delete this service and deploy a registered model`);
-    const modelDef = readModelDef(await store.readZip(model));
-    return load(modelDef, { modelStore, backend, syntheticWeights: options.syntheticWeights ?? false });
+    const zip = await store.readZip(model);
+    return load(zip, readModelDef(zip), {
+      modelStore,
+      backend: options.backend ?? 'auto',
+      engine,
+      threads,
+      ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+      ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
+      syntheticWeights: options.syntheticWeights ?? false,
+      gate,
+      onWorkerExit: onLost,
+    });
   };
   const batching = {
     maxBatchSize: options.maxBatchSize ?? DEFAULTS.maxBatchSize,
@@ -107,7 +141,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     limits: { maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes, maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes },
     batching,
     modelStore,
-    backend,
+    engine: engineText,
     startedAt: performance.now(),
     url: '',
     restoring: true,
@@ -127,7 +161,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     server.close();
     throw new UserError(`cannot write host.json in ${options.stateDir}: ${messageOf(error)}`);
   }
-  log.info(`host ${context.version} listening on ${context.url} (pid ${process.pid}, backend ${backend}, state ${options.stateDir}, model store ${modelStore})`);
+  log.info(`host ${context.version} listening on ${context.url} (pid ${process.pid}, engine ${engineText}, state ${options.stateDir}, model store ${modelStore})`);
 
   const restored: string[] = [];
   for (const record of store.state.services) {
@@ -144,7 +178,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     closing ??= shutdown(context, server, inFlight, options.stateDir);
     return closing;
   };
-  return { url: context.url, adminToken: context.adminToken, backend, restored, settled, close };
+  return { url: context.url, adminToken: context.adminToken, engine: engineText, restored, settled, close };
+}
+
+/** How `fpga serve` and the host's info describe where model stages run. */
+function describeHostEngine(engine: EnginePreference, threads: number): string {
+  const onnx = `onnxruntime ${onnxRuntimeVersion() ?? '(not loadable here)'}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  if (engine === 'tfjs') return 'tfjs (every stage on TensorFlow.js)';
+  if (engine === 'onnx') return `onnx (${onnx})`;
+  return `auto (${onnx}; TensorFlow.js for stages that do not compile)`;
 }
 
 function unknownModel(id: string): ModelRecord {

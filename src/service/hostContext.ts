@@ -20,8 +20,8 @@ export interface HostContext {
   readonly limits: HostLimits;
   readonly batching: Readonly<BatcherOptions>;
   readonly modelStore: string;
-  /** The backend the host started (every pipeline runs on it). */
-  readonly backend: string;
+  /** Where model stages run: the --engine choice, ONNX Runtime's version and threads. */
+  readonly engine: string;
   readonly startedAt: number;
   /** http://host:port, once listening. */
   url: string;

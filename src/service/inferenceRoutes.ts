@@ -73,7 +73,7 @@ function metadata(_host: HostContext, { service, pipeline }: { service: Deployed
   return {
     name: service.name,
     versions: [String(service.model.version)],
-    platform: `${SERVER_NAME}/tfjs-${pipeline.backend}`,
+    platform: `${SERVER_NAME}/${[...new Set(Object.values(pipeline.engines).map((stage) => stage.engine))].join('+')}`,
     inputs: [
       { name: IMAGE_INPUT, datatype: 'BYTES', shape: [-1] },
       { name: TENSOR_INPUT, datatype: 'FP32', shape: [-1, ...pipeline.inputShape] },
@@ -93,6 +93,7 @@ function modelReady(host: HostContext, context: RequestContext): void {
 function resultParameters(pipeline: LoadedPipeline, rows: readonly ScoredRow[], timings: Timings): Record<string, unknown> {
   return {
     backend: pipeline.backend,
+    engines: pipeline.engines,
     precision: pipeline.precision,
     synthetic: pipeline.synthetic,
     batch_size: Math.max(0, ...rows.map((row) => row.batchSize)),
@@ -151,6 +152,7 @@ async function classify(host: HostContext, context: RequestContext): Promise<voi
     predictions: topK(row.scores, pipeline.labels, k),
     timings_ms: requestTimings([row], started),
     backend: pipeline.backend,
+    engines: pipeline.engines,
     precision: pipeline.precision,
     synthetic: pipeline.synthetic,
   });

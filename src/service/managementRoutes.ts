@@ -16,6 +16,7 @@ import type { ServiceState } from './deployedService';
 import type { KeyName } from './keys';
 import type { Handler, RequestContext, Router } from './router';
 import type { ModelRecord, ServiceRecord, StageSummary } from './stateStore';
+import type { StageEngineInfo } from '../runtime/engines/stageEngine';
 
 const MAX_ADMIN_JSON_BYTES = 1024 * 1024;
 const MODEL_NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -30,7 +31,10 @@ export interface ServiceJson {
   scoring_uri: string;
   error: string | null;
   created: string;
+  /** Where the model stages run, in one phrase (e.g. "onnxruntime"). */
   backend: string | null;
+  /** Each model stage's engine, precision and note, by stage name (absent from hosts before 0.2). */
+  engines?: Record<string, StageEngineInfo> | null;
   precision: string | null;
   synthetic: boolean | null;
   input_shape: number[] | null;
@@ -49,6 +53,7 @@ export function serviceJson(host: HostContext, service: DeployedService): Servic
     error: service.error,
     created: service.record.created,
     backend: pipeline?.backend ?? null,
+    engines: pipeline ? { ...pipeline.engines } : null,
     precision: pipeline?.precision ?? null,
     synthetic: pipeline?.synthetic ?? null,
     input_shape: pipeline ? [...pipeline.inputShape] : null,
@@ -83,7 +88,7 @@ function hostInfo(host: HostContext): Record<string, unknown> {
   return {
     version: host.version,
     pid: process.pid,
-    backend: host.backend,
+    engine: host.engine,
     model_store: host.modelStore,
     uptime_s: Math.round((performance.now() - host.startedAt) / 1000),
     services: host.services.list().length,

@@ -11,7 +11,8 @@ import type { ServiceKeys } from './keys';
 import type { HostLog } from './log';
 import type { ModelRecord, ServiceRecord } from './stateStore';
 
-export type PipelineLoader = (model: ModelRecord) => Promise<LoadedPipeline>;
+/** Loads a model's pipeline; `onLost` is called if its engine dies after loading. */
+export type PipelineLoader = (model: ModelRecord, onLost: (reason: string) => void) => Promise<LoadedPipeline>;
 
 export class ServiceManager {
   private readonly services = new Map<string, DeployedService>();
@@ -55,7 +56,7 @@ export class ServiceManager {
     if (service.state !== 'Transitioning') return; // deleted while it waited for its turn
     const started = performance.now();
     try {
-      await service.load(() => this.loader(service.model));
+      await service.load(() => this.loader(service.model, (reason) => service.fail(reason)));
       if (service.loaded) this.log.info(`service ${service.name}: loaded in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
       // The service shows Failed with the message; a bug (not a user error) also leaves its stack here.
@@ -88,7 +89,7 @@ export class ServiceManager {
 
   private logState(service: DeployedService): void {
     if (this.shuttingDown) return; // services are stopped, not deleted: they come back at the next start
-    const detail = service.state === 'Failed' ? `: ${service.error ?? ''}` : service.state === 'Healthy' && service.loaded ? ` (backend ${service.loaded.backend})` : '';
+    const detail = service.state === 'Failed' ? `: ${service.error ?? ''}` : service.state === 'Healthy' && service.loaded ? ` (engine ${service.loaded.backend})` : '';
     this.log.info(`service ${service.name}: ${service.state}${detail}`);
   }
 }

@@ -6,6 +6,7 @@
 import type { ModelRecord } from '../service/stateStore';
 import type { ServiceJson } from '../service/managementRoutes';
 import type { ServiceKeys } from '../service/keys';
+import type { StageEngineInfo } from '../runtime/engines/stageEngine';
 import type { Prediction, Timings } from '../runtime/types';
 
 /** The shapes the local host's management API answers with; other workspaces map to them. */
@@ -18,6 +19,8 @@ export interface Classification {
   predictions: Prediction[];
   timings_ms: Timings;
   backend: string;
+  /** Each model stage's engine and precision (hosts before 0.2 leave it out). */
+  engines?: Record<string, StageEngineInfo>;
   precision?: string;
   synthetic?: boolean;
 }

@@ -28,6 +28,7 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
     'extension/package.json',
     'extension/dist/extension.js',
     'extension/dist/cli.js',
+    'extension/dist/pipelineWorker.js',
     'extension/dist/pipeline.schema.json',
     'extension/dist/webview/main.js',
     'extension/media/fpga.svg',
@@ -37,6 +38,12 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
     // The local service host (dist/cli.js serve) decodes images with sharp, a native module.
     'extension/node_modules/sharp/package.json',
     'extension/node_modules/sharp/lib/index.js',
+    // Model stages run on ONNX Runtime's CPU library, a native module with its shared library beside it.
+    'extension/node_modules/onnxruntime-node/package.json',
+    'extension/node_modules/onnxruntime-node/dist/index.js',
+    'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+    'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
+    'extension/node_modules/onnxruntime-common/package.json',
     // Keras .h5 weight files are read with h5wasm, an ES module the bundle imports at run time.
     'extension/node_modules/h5wasm/package.json',
     'extension/node_modules/h5wasm/dist/node/hdf5_hl.js',
@@ -49,6 +56,8 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
     'the linux-x64 sharp binary is missing',
   );
   assert.ok(names.some((n) => /^extension\/node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(n)), 'libvips is missing');
+  const otherPlatforms = names.filter((n) => /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v6\/(darwin|win32|linux\/arm64)\//.test(n));
+  assert.deepEqual(otherPlatforms, [], 'a linux-x64 package ships only the linux-x64 ONNX Runtime library');
   const leaked = names.filter((n) => /^extension\/(src|test|out|scripts|webview|examples)\//.test(n) || n.endsWith('.map') || n.endsWith('.ts'));
   assert.deepEqual(leaked, [], 'sources, tests and development files stay out');
   // What esbuild bundles into dist/ must not ship a second time, nor the optional tfjs-node.

@@ -52,7 +52,7 @@ describe('fpga against the local service host', () => {
 
   test('deploy starts a host, registers the model and waits until the service is Healthy', () => {
     const out = ok(fpga('deploy', 'examples/mobilenet.pipeline.json', '--name', 'cats'));
-    assert.match(out, /service cats: Healthy \(wasm, fp32\)/);
+    assert.match(out, /service cats: Healthy \(onnxruntime, fp32\)/);
     assert.match(out, /model mobilenet-imagenet:1/);
     assert.match(out, /scoring URI http:\/\/127\.0\.0\.1:\d+\/v2\/models\/cats\/infer/);
     const host = JSON.parse(readFileSync(join(state, 'host.json'), 'utf8')) as { url: string; pid: number };
@@ -79,12 +79,14 @@ describe('fpga against the local service host', () => {
       predictions: { index: number; label: string; score: number }[];
       timings_ms: Record<string, number>;
       backend: string;
+      engines?: Record<string, unknown>;
     }[];
     assert.deepEqual(results.map((r) => r.image), names.map((n) => join(IMAGES, n)));
     results.forEach((result, i) => {
       assert.equal(result.predictions.length, 5);
       assert.ok(expected.images[names[i] as string]?.top1.includes(result.predictions[0]?.index ?? -1), JSON.stringify(result.predictions[0]));
-      assert.equal(result.backend, 'wasm');
+      assert.equal(result.backend, 'onnxruntime');
+      assert.deepEqual(Object.keys(result.engines ?? {}), ['featurizer', 'classifier']);
       assert.ok((result.timings_ms.total ?? 0) > 0);
     });
   });

@@ -29,7 +29,7 @@ describe('runtime errors a user can fix', () => {
   test('missing MobileNet weights: a UserError naming the folder to fill and model.json', async () => {
     const store = storeWithLabelsOnly();
     const folder = join(store, 'mobilenet_v1_0.75_224');
-    await assert.rejects(loadPipeline(await exampleModelDef('mobilenet'), { modelStore: store, backend: 'wasm' }), (error: unknown) => {
+    await assert.rejects(loadPipeline(await exampleModelDef('mobilenet'), { modelStore: store, backend: 'wasm', engine: 'tfjs' }), (error: unknown) => {
       assert.ok(error instanceof UserError);
       assert.ok(error.message.includes(folder), error.message);
       assert.match(error.message, /model\.json/);
@@ -51,7 +51,7 @@ describe('runtime errors a user can fix', () => {
 
   test('missing store labels: a UserError naming labels/imagenet_1000.txt in the store', async () => {
     const store = tempDir('fpga-store-');
-    await assert.rejects(loadPipeline(await exampleModelDef('mobilenet'), { modelStore: store, backend: 'wasm' }), (error: unknown) => {
+    await assert.rejects(loadPipeline(await exampleModelDef('mobilenet'), { modelStore: store, backend: 'wasm', engine: 'tfjs' }), (error: unknown) => {
       assert.ok(error instanceof UserError);
       assert.ok(error.message.includes(join(store, 'labels', 'imagenet_1000.txt')), error.message);
       return true;
@@ -67,7 +67,7 @@ describe('runtime errors a user can fix', () => {
     // The packager checks the count too, so the zip's labels are swapped after reading.
     const files = new Map(packaged.files);
     files.set('labels.txt', Buffer.from('one\ntwo\n'));
-    await assert.rejects(loadPipeline({ ...packaged, files }, { modelStore: STORE, backend: 'wasm' }), { name: 'UserError', message: /name 2 classes.*scores 1000/ });
+    await assert.rejects(loadPipeline({ ...packaged, files }, { modelStore: STORE, backend: 'wasm', engine: 'tfjs' }), { name: 'UserError', message: /name 2 classes.*scores 1000/ });
   });
 
   // The large featurizers run on generated weights when their store folder is empty; a

@@ -66,10 +66,10 @@ describe('ResNet 50 on generated weights', () => {
   });
 
   test('scores one image: 1000 finite probabilities summing to 1, synthetic reported', async () => {
-    const pipeline = await loadPipeline(modelDef, { modelStore: STORE, backend: 'wasm' });
+    const pipeline = await loadPipeline(modelDef, { modelStore: STORE, backend: 'wasm', engine: 'tfjs' });
     try {
       assert.equal(pipeline.synthetic, true);
-      assert.equal(pipeline.backend, 'wasm');
+      assert.equal(pipeline.backend, 'tfjs-wasm');
       image = (await pipeline.prepare(readFileSync(join(SHARED, 'images', 'grace_hopper.bmp')))).tensor;
       const { scores, timings } = await pipeline.score([image]);
       generatedScores = scores[0] as Float32Array;
@@ -83,7 +83,7 @@ describe('ResNet 50 on generated weights', () => {
   });
 
   test('syntheticWeights forces generated weights even where real ones exist; the same seed gives identical scores', async () => {
-    const pipeline = await loadPipeline(modelDef, { modelStore: storeWithWeights, backend: 'wasm', syntheticWeights: true });
+    const pipeline = await loadPipeline(modelDef, { modelStore: storeWithWeights, backend: 'wasm', engine: 'tfjs', syntheticWeights: true });
     try {
       assert.equal(pipeline.synthetic, true);
       const [again] = (await pipeline.score([image])).scores;
@@ -94,7 +94,7 @@ describe('ResNet 50 on generated weights', () => {
   });
 
   test('real weights in <store>/resnet50/ are used when present (synthetic false)', async () => {
-    const pipeline = await loadPipeline(modelDef, { modelStore: storeWithWeights, backend: 'wasm', warmUp: false });
+    const pipeline = await loadPipeline(modelDef, { modelStore: storeWithWeights, backend: 'wasm', engine: 'tfjs', warmUp: false });
     try {
       assert.equal(pipeline.synthetic, false);
       const [fromStore] = (await pipeline.score([image])).scores;

@@ -108,7 +108,7 @@ function expectedScores(pixels: Float32Array): number[] {
 }
 
 async function run(pipelinePath: string): Promise<{ scores: Float32Array; expected: number[]; timings: string[]; labels: readonly string[] }> {
-  const pipeline = await loadPipeline(readModelDef((await packagePipeline(pipelinePath)).zip), { modelStore: tempDir('fpga-empty-store-'), backend: 'wasm' });
+  const pipeline = await loadPipeline(readModelDef((await packagePipeline(pipelinePath)).zip), { modelStore: tempDir('fpga-empty-store-'), backend: 'wasm', engine: 'tfjs' });
   try {
     assert.equal(pipeline.synthetic, false);
     assert.deepEqual(pipeline.inputShape, [4, 4, 3]);
@@ -160,6 +160,6 @@ describe('TensorFlow.js stages from the zip', () => {
     (pipeline.stages[2] as Record<string, unknown>).inputTensor = 'input_1';
     const wrong = writeJson(join(dir, 'wrong-input.pipeline.json'), pipeline);
     const modelDef = readModelDef((await packagePipeline(wrong)).zip);
-    await assert.rejects(loadPipeline(modelDef, { modelStore: dir, backend: 'wasm' }), { name: 'UserError', message: /no input tensor "input_1".*"x"/ });
+    await assert.rejects(loadPipeline(modelDef, { modelStore: dir, backend: 'wasm', engine: 'tfjs' }), { name: 'UserError', message: /no input tensor "input_1".*"x"/ });
   });
 });

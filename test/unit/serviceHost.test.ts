@@ -9,7 +9,8 @@ import { readModelDef } from '../../src/pipeline/modelDefReader';
 import type { PreprocessServiceStage } from '../../src/pipeline/serviceDef';
 import { decodeImage } from '../../src/runtime/image/decode';
 import { preprocessImage } from '../../src/runtime/image/preprocess';
-import { loadPipeline } from '../../src/runtime/loadPipeline';
+import type { LoadedPipeline } from '../../src/runtime/types';
+import { loadPipelineInWorker } from '../../src/runtime/worker/workerPipeline';
 import { decodeFloat32, encodeFloat32 } from '../../src/service/binaryCodec';
 import { DEFAULTS, startHost } from '../../src/service/host';
 import type { RunningHost } from '../../src/service/host';
@@ -68,6 +69,34 @@ function assertError(reply: Reply, status: number, pattern: RegExp): void {
   assert.doesNotMatch(reply.text, /\n\s+at /, 'no stack trace');
 }
 
+/** A batch held by holdBatches waits here; `reached` resolves when one does. */
+let held: { reached: () => void; released: Promise<void> } | undefined;
+
+function holdBatches(): { reached: Promise<void>; go: () => void } {
+  let reached!: () => void;
+  let go!: () => void;
+  const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+  held = { reached, released: new Promise<void>((resolve) => (go = resolve)) };
+  return { reached: reachedPromise, go: () => {
+    held = undefined;
+    go();
+  } };
+}
+
+/** The pipeline, with its batches paused while a test holds them (holdBatches). */
+function holdable(pipeline: LoadedPipeline): LoadedPipeline {
+  return Object.assign(Object.create(pipeline) as LoadedPipeline, {
+    score: async (batch: Parameters<LoadedPipeline['score']>[0]) => {
+      const hold = held;
+      if (hold) {
+        hold.reached();
+        await hold.released;
+      }
+      return pipeline.score(batch);
+    },
+  });
+}
+
 describe('service host in-process (real MobileNet 0.75)', () => {
   let host: RunningHost;
   let admin: Admin;
@@ -84,9 +113,9 @@ describe('service host in-process (real MobileNet 0.75)', () => {
       stateDir: tempDir('fpga-host-'),
       modelStore: MODEL_STORE,
       log: (line) => logLines.push(line),
-      loadPipeline: async (modelDef, options) => {
+      loadPipeline: async (zip, modelDef, options) => {
         if (gate) await gate;
-        return loadPipeline(modelDef, options);
+        return holdable(await loadPipelineInWorker(zip, modelDef.serviceDef, options));
       },
     });
     admin = new Admin(host.url, host.adminToken);
@@ -119,7 +148,7 @@ describe('service host in-process (real MobileNet 0.75)', () => {
     assert.deepEqual(metadata, {
       name: 'cats',
       versions: ['1'],
-      platform: `fpga-model-services/tfjs-${host.backend}`,
+      platform: 'fpga-model-services/onnxruntime',
       inputs: [
         { name: 'image', datatype: 'BYTES', shape: [-1] },
         { name: 'input', datatype: 'FP32', shape: [-1, 224, 224, 3] },
@@ -131,7 +160,8 @@ describe('service host in-process (real MobileNet 0.75)', () => {
     assertError(await call(`${host.url}/v2/models/cats/versions/2`), 404, /runs version 1 .* not version 2/);
 
     const service = await admin.service('cats');
-    assert.equal(service.backend, host.backend);
+    assert.equal(service.backend, 'onnxruntime');
+    assert.deepEqual(service.engines, { featurizer: { engine: 'onnxruntime', precision: 'fp32' }, classifier: { engine: 'onnxruntime', precision: 'fp32' } });
     assert.equal(service.precision, 'fp32');
     assert.equal(service.synthetic, false);
     assert.deepEqual(service.input_shape, [224, 224, 3]);
@@ -149,7 +179,7 @@ describe('service host in-process (real MobileNet 0.75)', () => {
     assert.match(result.predictions[0]?.label ?? '', /hotdog/);
     assert.ok(result.predictions.every((p, i, all) => i === 0 || p.score <= (all[i - 1]?.score ?? 1)));
     assert.deepEqual(Object.keys(result.timings_ms), ['decode', 'preprocess', 'featurizer', 'classifier', 'queue', 'total']);
-    assert.equal(result.backend, host.backend);
+    assert.equal(result.backend, 'onnxruntime');
     assert.equal(result.precision, 'fp32');
     assert.equal(result.synthetic, false);
 
@@ -167,7 +197,7 @@ describe('service host in-process (real MobileNet 0.75)', () => {
     assert.equal(result.model_name, 'cats');
     assert.equal(result.model_version, '1');
     assert.equal(result.id, 'request-7');
-    assert.equal(result.parameters.backend, host.backend);
+    assert.equal(result.parameters.backend, 'onnxruntime');
     assert.equal(result.parameters.precision, 'fp32');
     assert.equal(result.parameters.synthetic, false);
     assert.ok(result.parameters.timings_ms.featurizer !== undefined && result.parameters.timings_ms.total !== undefined);
@@ -298,7 +328,8 @@ describe('service host in-process (real MobileNet 0.75)', () => {
 
     const info = json<Record<string, unknown>>(await admin.get('/admin/host'));
     assert.equal(info.pid, process.pid);
-    assert.equal(info.backend, host.backend);
+    assert.equal(info.engine, host.engine);
+    assert.match(String(info.engine), /^auto \(onnxruntime 1\./);
     assert.equal(info.model_store, MODEL_STORE);
     assert.equal(typeof info.uptime_s, 'number');
     assert.equal(typeof info.services, 'number');
@@ -420,20 +451,19 @@ describe('service host in-process (real MobileNet 0.75)', () => {
   });
 
   test('deleting a service lets its in-flight request finish, then it is gone', async () => {
-    // Batches of 2: the model blocks the event loop while a batch runs, so the delete is
-    // handled between two of the request's four batches, with the request in flight.
     await admin.deploy('brief', MODEL_ID, { maxBatchSize: 2 });
     assert.equal((await admin.settled('brief')).state, 'Healthy');
     const briefKeys = await admin.keys('brief');
     const images = Array.from({ length: 8 }, () => image('bird.bmp'));
+    // The request's first batch is held until the delete has been answered: it is in flight throughout.
+    const release = holdBatches();
     const inFlight = infer('brief', base64Request(images), briefKeys.primary);
-    await sleep(100);
-    const deleting = admin.delete('/admin/services/brief');
-    await sleep(50);
-    assertError(await classify(host.url, 'brief', briefKeys.primary, image('hot_dog.jpg')), 503, /^service brief is Deleting$/);
-    const deleted = await deleting;
+    await release.reached;
+    const deleted = await admin.delete('/admin/services/brief');
     assert.equal(deleted.status, 202);
     assert.equal(json<{ state: string }>(deleted).state, 'Deleting');
+    assertError(await classify(host.url, 'brief', briefKeys.primary, image('hot_dog.jpg')), 503, /^service brief is Deleting$/);
+    release.go();
     const finished = await inFlight;
     assert.equal(finished.status, 200, finished.text);
     assert.deepEqual(json<InferView>(finished).outputs[0]?.shape, [8, 1000]);

@@ -1,8 +1,11 @@
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { simdFlags } from '../../runtime/cpuFeatures';
 
 export interface MachineInfo {
   cpu: string;
+  /** The SIMD flags inference speed depends on (avx2, avx512f, avx512_vnni, avx_vnni, ...). */
+  simd: string[];
   cores: number;
   memory_gb: number;
   os: string;
@@ -13,6 +16,7 @@ export function describeMachine(): MachineInfo {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown';
   return {
     cpu,
+    simd: simdFlags(),
     cores: cpus().length,
     memory_gb: Math.round(totalmem() / 1024 ** 3),
     os: `${process.platform} ${process.arch}`,
@@ -24,6 +28,16 @@ export function describeMachine(): MachineInfo {
 export function peakRssOfProcessMb(pid: number): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory of another process now (Linux: VmRSS), in MB; undefined elsewhere. */
+export function rssOfProcessMb(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match?.[1] ? Math.round(Number(match[1]) / 1024) : undefined;
   } catch {
     return undefined;

@@ -1,7 +1,10 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../common/errors';
+import { ENGINE_PREFERENCES } from '../../runtime/engines/stageEngine';
+import type { EnginePreference } from '../../runtime/engines/stageEngine';
 import { resolveModelStore } from '../../runtime/modelStore';
 import { markdownReport } from '../bench/report';
 import { runBench } from '../bench/runBench';
@@ -16,6 +19,9 @@ interface BenchCommandOptions {
   minIterations: number;
   concurrency: number[];
   soak: number;
+  engine: EnginePreference;
+  threads?: number;
+  calibration?: string;
   json?: boolean;
 }
 
@@ -35,7 +41,10 @@ export function registerBench(program: Command): void {
     .option('--seconds <s>', 'minimum measuring time per row', positiveInteger, 5)
     .option('--min-iterations <n>', 'minimum measured calls per row', positiveInteger, 20)
     .option('--concurrency <n...>', 'concurrent HTTP callers, one row each', (v: string, all: number[] | undefined) => [...(all ?? []), positiveInteger(v)])
-    .option('--soak <n>', 'in-process requests for the memory check (0 = skip)', (v: string) => Number(v), 0)
+    .addOption(new Option('--engine <name>', 'auto: ONNX Runtime fp32 and int8 rows beside the TensorFlow.js reference; onnx or tfjs: that engine only').choices([...ENGINE_PREFERENCES]).default('auto'))
+    .option('--threads <n>', 'ONNX Runtime intra-op threads (default: every core)', positiveInteger)
+    .option('--calibration <dir>', 'images that int8 calibrates on (default: see fpga serve --help)')
+    .option('--soak <n>', 'HTTP requests of the host memory check, after a warm-up (0 = skip)', (v: string) => Number(v), 0)
     .option('--json', 'print {"machine", "rows": [...]} as JSON')
     .action(async (options: BenchCommandOptions) => {
       const root = checkoutRoot();
@@ -48,7 +57,10 @@ export function registerBench(program: Command): void {
         cliPath: process.argv[1] ?? '',
         seconds: options.seconds,
         minIterations: options.minIterations,
-        concurrency: options.concurrency ?? [1, 4, 16],
+        concurrency: options.concurrency ?? [1, 8],
+        engine: options.engine,
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
         soak: Number.isInteger(options.soak) && options.soak > 0 ? options.soak : 0,
         progress: (line) => process.stderr.write(`bench: ${line}\n`),
       });

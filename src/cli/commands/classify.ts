@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeStageEngines } from '../../runtime/engines/stageEngine';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../common/errors';
 import type { Classification } from '../../workspaces/workspace';
@@ -45,5 +46,6 @@ function describe(result: Classification & { image: string }): string {
     .map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`)
     .join(', ');
   const synthetic = result.synthetic ? ' — SYNTHETIC weights: classes are meaningless' : '';
-  return `${result.image}\n${table([['#', 'confidence', 'index', 'label'], ...rows])}\nms: ${timings} (${result.backend}${synthetic})\n`;
+  const engines = result.engines ? describeStageEngines(result.engines) : result.backend;
+  return `${result.image}\n${table([['#', 'confidence', 'index', 'label'], ...rows])}\nms: ${timings} (${engines}${synthetic})\n`;
 }

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import type { BackendPreference } from '../../runtime/backend';
+import { ENGINE_PREFERENCES } from '../../runtime/engines/stageEngine';
+import type { EnginePreference } from '../../runtime/engines/stageEngine';
 import { DEFAULTS, startHost } from '../../service/host';
 import { defaultStateDir } from '../../workspaces/local/hostFile';
 import { positiveInteger } from '../options';
@@ -11,6 +13,10 @@ interface ServeOptions {
   host: string;
   modelStore?: string;
   backend: BackendPreference;
+  engine: EnginePreference;
+  threads?: number;
+  calibration?: string;
+  compileCache?: string;
   maxBatchSize: number;
   maxDelayMs: number;
   queueLimit: number;
@@ -40,7 +46,11 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on; 0 picks a free one', port, 0)
     .option('--host <address>', 'interface to listen on', DEFAULTS.host)
     .option('--model-store <dir>', 'featurizer weights and label lists (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for every model stage').choices(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'))
+    .addOption(new Option('--engine <name>', 'engine of the model stages: auto = ONNX Runtime wherever a stage compiles, else TensorFlow.js').choices([...ENGINE_PREFERENCES]).default('auto'))
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per session (default: every core; services take turns, one batch at a time)', positiveInteger)
+    .option('--calibration <dir>', 'images that int8 stages calibrate their activation ranges on (default: $FPGA_CALIBRATION, <model store>/calibration, else generated images)')
+    .option('--compile-cache <dir>', 'where compiled ONNX models are kept (default: $FPGA_COMPILE_CACHE or ~/.fpga/compiled)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend of the stages that run on TensorFlow.js').choices(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'))
     .option('--max-batch-size <n>', 'largest batch a service runs at once, unless its deployment sets one', positiveInteger, DEFAULTS.maxBatchSize)
     .option('--max-delay-ms <ms>', 'longest the first queued image waits for others to batch with', milliseconds, DEFAULTS.maxDelayMs)
     .option('--queue-limit <n>', 'images a service lets wait before answering 429', positiveInteger, DEFAULTS.queueLimit)
@@ -58,6 +68,10 @@ export function registerServe(program: Command): void {
         host: options.host,
         ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
         backend: options.backend,
+        engine: options.engine,
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+        ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
         syntheticWeights: options.syntheticWeights ?? false,
         maxBatchSize: options.maxBatchSize,
         maxDelayMs: options.maxDelayMs,
@@ -66,7 +80,7 @@ export function registerServe(program: Command): void {
         version: program.version() ?? 'dev',
       });
       process.stdout.write(`listening on ${host.url}\n`);
-      process.stdout.write(`backend ${host.backend}\n`);
+      process.stdout.write(`engine ${host.engine}\n`);
       for (const name of host.restored) process.stdout.write(`restoring service ${name}\n`);
       await stopSignal();
       await host.close();

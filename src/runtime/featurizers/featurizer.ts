@@ -23,6 +23,23 @@ export interface FeaturizerLoadOptions {
   backend?: BackendPreference;
 }
 
+/**
+ * A featurizer before loading: enough to name and identify it (a compiled model's cache key
+ * covers `weightsIdentity`) without paying for its weights, and the way to load it.
+ */
+export interface FeaturizerSource {
+  readonly info: FeaturizerInfo;
+  /** The layer whose output is the featurizer's output; the default classifier follows it. */
+  readonly featureLayer: string;
+  readonly synthetic: boolean;
+  /** How messages name the model: its store file, or "generated weights". */
+  readonly modelName: string;
+  /** The store files holding its topology and weights, or the seed of its generated weights. */
+  readonly weightsIdentity: { readonly files: readonly string[] } | { readonly generatedSeed: number };
+  /** The whole Keras model (featurizer and default classifier) with its weights; the caller owns it. */
+  load(): Promise<tf.LayersModel>;
+}
+
 export interface LoadedFeaturizer {
   /** Catalog name, e.g. `mobilenet_v1_0.75`. */
   readonly name: string;

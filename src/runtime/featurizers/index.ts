@@ -5,16 +5,17 @@
 import { UserError } from '../../common/errors';
 import { FEATURIZERS, findFeaturizer } from '../../pipeline/featurizers';
 import { initBackend } from '../backend';
-import type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
+import type { FeaturizerLoadOptions, FeaturizerSource, LoadedFeaturizer } from './featurizer';
+import { finishFeaturizer } from './featurizer';
 import { DENSENET121 } from './densenet121';
 import type { KerasArchitecture } from './kerasFeaturizer';
-import { loadKerasFeaturizer } from './kerasFeaturizer';
+import { kerasFeaturizerSource } from './kerasFeaturizer';
 import { isMobilenet } from '../../pipeline/featurizers';
-import { loadMobilenet } from './mobilenet';
+import { mobilenetSource } from './mobilenet';
 import { resnetV1 } from './resnetV1';
 import { VGG16 } from './vgg16';
 
-export type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
+export type { FeaturizerLoadOptions, FeaturizerSource, LoadedFeaturizer } from './featurizer';
 
 /**
  * The featurizers built in code (real weights from the store by layer name, else generated
@@ -32,10 +33,10 @@ export function hasRuntime(name: string): boolean {
 }
 
 /**
- * Loads a featurizer by the accelerated stage's `model_ref` and `model_version`, starting
- * the backend first if needed. The models are the caller's to dispose (LoadedFeaturizer.dispose).
+ * Finds a featurizer by the accelerated stage's `model_ref` and `model_version`, without
+ * loading anything: its source says what it is and loads it when asked.
  */
-export async function loadFeaturizer(modelRef: string, modelVersion: string, options: FeaturizerLoadOptions): Promise<LoadedFeaturizer> {
+export function featurizerSource(modelRef: string, modelVersion: string, options: FeaturizerLoadOptions): FeaturizerSource {
   const info = findFeaturizer(modelRef);
   if (!info) {
     throw new UserError(`unknown featurizer "${modelRef}": the catalog has ${FEATURIZERS.map((f) => f.name).join(', ')}`);
@@ -46,7 +47,21 @@ export async function loadFeaturizer(modelRef: string, modelVersion: string, opt
   if (!hasRuntime(modelRef)) {
     throw new UserError(`featurizer ${modelRef} cannot run in this version of the runtime yet; it runs ${RUNNABLE_FEATURIZERS.join(', ')}`);
   }
-  await initBackend(options.backend ?? 'auto');
   const architecture = KERAS_ARCHITECTURES.get(modelRef);
-  return architecture ? loadKerasFeaturizer(architecture, options) : loadMobilenet(info, options);
+  return architecture ? kerasFeaturizerSource(architecture, options) : mobilenetSource(info, options);
+}
+
+/**
+ * Loads a featurizer on TensorFlow.js, starting the backend first if needed. The models are
+ * the caller's to dispose (LoadedFeaturizer.dispose).
+ */
+export async function loadFeaturizer(modelRef: string, modelVersion: string, options: FeaturizerLoadOptions): Promise<LoadedFeaturizer> {
+  const source = featurizerSource(modelRef, modelVersion, options);
+  await initBackend(options.backend ?? 'auto');
+  return finishFeaturizer(await source.load(), source.info, {
+    featureLayer: source.featureLayer,
+    precision: options.precision,
+    synthetic: source.synthetic,
+    modelName: source.modelName,
+  });
 }

@@ -15,14 +15,14 @@
  * topology JSON tfjs may not read) and makes a wrong file fail naming the layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../common/errors';
 import { findFeaturizer } from '../../pipeline/featurizers';
 import type { KerasModelName } from '../modelStore';
 import { kerasModelFolder, storeHint } from '../modelStore';
 import { folderSource } from '../tfjsFiles';
-import type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
+import type { FeaturizerLoadOptions, FeaturizerSource, LoadedFeaturizer } from './featurizer';
 import { finishFeaturizer } from './featurizer';
 import { DEFAULT_SEED } from './generatedWeights';
 import { readKerasH5Weights } from './kerasH5';
@@ -44,26 +44,47 @@ export interface KerasArchitecture {
   alternativeLayerNames?: (layerName: string) => string[];
 }
 
-export async function loadKerasFeaturizer(architecture: KerasArchitecture, options: FeaturizerLoadOptions): Promise<LoadedFeaturizer> {
+export function kerasFeaturizerSource(architecture: KerasArchitecture, options: FeaturizerLoadOptions): FeaturizerSource {
   const info = findFeaturizer(architecture.name);
   if (!info) throw new Error(`${architecture.name} is missing from the featurizer catalog`);
   const folder = kerasModelFolder(options.modelStore, architecture.name);
   const weights = options.syntheticWeights ? undefined : storeWeightsFile(folder, architecture.name);
-  const real = weights !== undefined;
-  const full = architecture.build();
-  try {
-    if (weights) await loadStoreWeights(architecture, full, weights, info.displayName);
-    else architecture.generate(full, options.seed ?? DEFAULT_SEED);
-  } catch (error) {
-    full.dispose();
-    throw error;
-  }
-  return finishFeaturizer(full, info, {
+  const seed = options.seed ?? DEFAULT_SEED;
+  return {
+    info,
     featureLayer: architecture.featureLayer,
-    precision: options.precision,
-    synthetic: !real,
+    synthetic: weights === undefined,
     modelName: `${info.displayName} (${weights ? weights.path : 'generated weights'})`,
+    weightsIdentity: weights ? { files: weightFiles(weights) } : { generatedSeed: seed },
+    load: async () => {
+      const full = architecture.build();
+      try {
+        if (weights) await loadStoreWeights(architecture, full, weights, info.displayName);
+        else architecture.generate(full, seed);
+      } catch (error) {
+        full.dispose();
+        throw error;
+      }
+      return full;
+    },
+  };
+}
+
+export async function loadKerasFeaturizer(architecture: KerasArchitecture, options: FeaturizerLoadOptions): Promise<LoadedFeaturizer> {
+  const source = kerasFeaturizerSource(architecture, options);
+  return finishFeaturizer(await source.load(), source.info, {
+    featureLayer: source.featureLayer,
+    precision: options.precision,
+    synthetic: source.synthetic,
+    modelName: source.modelName,
   });
+}
+
+/** The files a store weights file stands for: the .h5 alone, or model.json and the shards beside it. */
+function weightFiles(weights: StoreWeightsFile): string[] {
+  if (weights.kind === 'keras-h5') return [weights.path];
+  const folder = dirname(weights.path);
+  return [weights.path, ...readdirSync(folder).filter((file) => file !== 'model.json' && !file.endsWith('.h5') && !file.endsWith('.sha256')).sort().map((file) => join(folder, file))];
 }
 
 /** Where a featurizer's real weights are in the store, if anywhere. */

@@ -7,18 +7,36 @@
  * There are no generated weights for MobileNet: the real ones are small and available
  * offline, so `syntheticWeights` does not apply (and `synthetic` stays false).
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors';
 import type { FeaturizerInfo } from '../../pipeline/featurizers';
 import { mobilenetFolder, storeHint } from '../modelStore';
 import { folderSource, loadLayersModelFrom } from '../tfjsFiles';
-import type { FeaturizerLoadOptions, LoadedFeaturizer } from './featurizer';
-import { finishFeaturizer } from './featurizer';
+import type { FeaturizerLoadOptions, FeaturizerSource } from './featurizer';
 
-export async function loadMobilenet(info: FeaturizerInfo, options: FeaturizerLoadOptions): Promise<LoadedFeaturizer> {
+const FEATURE_LAYER = 'reshape_1';
+
+export function mobilenetSource(info: FeaturizerInfo, options: FeaturizerLoadOptions): FeaturizerSource {
   const folder = mobilenetFolder(options.modelStore, info.name);
-  const full = await loadLayersModelFrom(folderSource(folder, (path) => missingWeights(info, folder, path)));
-  return finishFeaturizer(full, info, { featureLayer: 'reshape_1', precision: options.precision, synthetic: false, modelName: join(folder, 'model.json') });
+  const modelJson = join(folder, 'model.json');
+  return {
+    info,
+    featureLayer: FEATURE_LAYER,
+    synthetic: false,
+    modelName: modelJson,
+    weightsIdentity: { files: storeFiles(folder) },
+    load: () => loadLayersModelFrom(folderSource(folder, (path) => missingWeights(info, folder, path))),
+  };
+}
+
+/** model.json and its shards (a missing folder is reported by load, with what to place there). */
+function storeFiles(folder: string): string[] {
+  try {
+    return readdirSync(folder).filter((file) => !file.endsWith('.sha256')).sort().map((file) => join(folder, file));
+  } catch {
+    return [join(folder, 'model.json')];
+  }
 }
 
 function missingWeights(info: FeaturizerInfo, folder: string, path: string): UserError {

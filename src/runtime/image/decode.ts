@@ -12,8 +12,13 @@
  *   white is what a transparent PNG looks like on a web page, which is what its author saw.
  * - Grey, CMYK and 16-bit images become 8-bit sRGB with 3 channels.
  * - GIF and WebP animations: the first frame only.
+ * - Shrink on load: given the size the image will be resized to, a JPEG is decoded at 1/2,
+ *   1/4 or 1/8 scale (libjpeg's DCT scaling, through sharp) while it stays at least that
+ *   size. A 12-megapixel photo for a 224×224 model then decodes ~10× faster; the bilinear
+ *   resize that follows sees a properly filtered smaller image, not an aliased one.
  */
 import sharp from 'sharp';
+import type { Resize } from '../../pipeline/types';
 import type { RgbImage } from '../types';
 import { decodeBmp, looksLikeBmp, readBmpHeader } from './bmp';
 import { ImageError } from './imageError';
@@ -37,7 +42,14 @@ type ImageFormat = SharpFormat | 'bmp';
 
 const FORMAT_NAMES: Record<ImageFormat, string> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF', webp: 'WebP', bmp: 'BMP' };
 
-export async function decodeImage(bytes: Uint8Array, limits?: Partial<DecodeLimits>): Promise<RgbImage> {
+/** Largest JPEG shrink-on-load factor libjpeg offers. */
+const SHRINK_FACTORS = [8, 4, 2];
+
+/**
+ * `target`: the size the caller resizes to next (a pipeline's resize); the decoder may then
+ * return a smaller JPEG, never smaller than the target.
+ */
+export async function decodeImage(bytes: Uint8Array, limits?: Partial<DecodeLimits>, target?: Resize): Promise<RgbImage> {
   const maxBytes = limits?.maxBytes ?? DEFAULT_DECODE_LIMITS.maxBytes;
   const maxPixels = limits?.maxPixels ?? DEFAULT_DECODE_LIMITS.maxPixels;
   checkSize(bytes.length, maxBytes);
@@ -45,7 +57,7 @@ export async function decodeImage(bytes: Uint8Array, limits?: Partial<DecodeLimi
   if (format === undefined) {
     throw new ImageError('not a supported image: expected JPEG, PNG, BMP, GIF or WebP; convert the file to one of these');
   }
-  return format === 'bmp' ? decodeBmpImage(bytes, maxPixels) : decodeWithSharp(bytes, format, maxPixels);
+  return format === 'bmp' ? decodeBmpImage(bytes, maxPixels) : decodeWithSharp(bytes, format, maxPixels, target);
 }
 
 function checkSize(size: number, maxBytes: number): void {
@@ -98,7 +110,7 @@ function decodeBmpImage(bytes: Uint8Array, maxPixels: number): RgbImage {
   return decodeBmp(bytes, header);
 }
 
-async function decodeWithSharp(bytes: Uint8Array, format: SharpFormat, maxPixels: number): Promise<RgbImage> {
+async function decodeWithSharp(bytes: Uint8Array, format: SharpFormat, maxPixels: number, target: Resize | undefined): Promise<RgbImage> {
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // metadata() parses headers only; sharp's own pixel limit would refuse a bomb here with
   // a vaguer message, so it is off for this step and checked by checkPixels instead.
@@ -107,16 +119,29 @@ async function decodeWithSharp(bytes: Uint8Array, format: SharpFormat, maxPixels
     throw new ImageError(`the ${FORMAT_NAMES[format]} is truncated or corrupt: its header has no size`);
   }
   checkPixels(meta.width, meta.height, maxPixels);
-  const { data, info } = await withSharp(format, () =>
-    sharp(input, { pages: 1, limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'error' })
-      .rotate()
+  // EXIF orientations 5–8 swap width and height.
+  const [width, height] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
+  const shrink = format === 'jpeg' ? shrinkFactor(width, height, target) : 1;
+  const { data, info } = await withSharp(format, () => {
+    const image = sharp(input, { pages: 1, limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'error' }).rotate();
+    // The exact 1/shrink size is what libjpeg's scaled decode gives, so sharp's resize after it has nothing left to do.
+    if (shrink > 1) image.resize({ width: Math.ceil(width / shrink), height: Math.ceil(height / shrink), fit: 'fill', fastShrinkOnLoad: true });
+    return image
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
-      .toBuffer({ resolveWithObject: true }),
-  );
+      .toBuffer({ resolveWithObject: true });
+  });
   return { width: info.width, height: info.height, data: toRgb(data, info.channels) };
+}
+
+/** The largest JPEG scale-down that keeps the image at least as large as `target` asks. */
+function shrinkFactor(width: number, height: number, target: Resize | undefined): number {
+  if (target === undefined) return 1;
+  const fits = (factor: number): boolean =>
+    'shorterSide' in target ? Math.min(width, height) / factor >= target.shorterSide : width / factor >= target.width && height / factor >= target.height;
+  return SHRINK_FACTORS.find(fits) ?? 1;
 }
 
 /** Runs a sharp call; any failure becomes an ImageError without libvips' prefixes or stack. */

@@ -174,13 +174,14 @@ class Converter {
   }
 
   private inputLayer(): Layer {
-    const inputs = this.model.layers.filter((layer) => sourcesOf(layer).length === 0);
+    // From the model's input tensors, not a search of its layers: a Sequential model's layers leave its InputLayer out.
+    const inputs = this.model.inputs.map((input) => input.sourceLayer);
     if (inputs.length !== 1 || !inputs[0]) throw new UserError(`the model has ${inputs.length} input layers; ONNX compilation takes models with one input`);
     return inputs[0];
   }
 
   private outputLayer(): Layer {
-    const outputs = this.model.outputLayers;
+    const outputs = this.model.outputs.map((output) => output.sourceLayer);
     if (outputs.length !== 1 || !outputs[0]) throw new UserError(`the model has ${outputs.length} outputs; ONNX compilation takes models with one output`);
     return outputs[0];
   }

@@ -4,7 +4,7 @@
  * intra-op threads, plus the op types ORT's optimizer leaves in the int8 graph (what did
  * not fuse into an integer kernel shows up as a float op between Q/DQ).
  *
- *   npx tsc -p . && node out/test/unit/onnxBenchmark.js [runs]
+ *   npx tsc -p . && node out/test/bench/onnxBenchmark.js [runs]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +17,9 @@ import { generateWeights } from '../../src/runtime/featurizers/generatedWeights'
 import { chooseQuantizationScheme, convertLayersModel, encodeOnnxModel, quantizeStatic, runSession } from '../../src/runtime/onnx';
 import type { OnnxGraph } from '../../src/runtime/onnx';
 import { folderSource, loadLayersModelFrom } from '../../src/runtime/tfjsFiles';
-import { argmaxRows, maxAbsDiff, opTypeCounts, runOnnx, runTfjs, seededValues } from './helpers/onnxHelpers';
-import { REPO_ROOT, TF_PREPROCESS, unexpectedFolder } from './helpers/fixtures';
-import { CAFFE_PREPROCESS, photoTensors } from './helpers/onnxPhotos';
+import { argmaxRows, maxAbsDiff, opTypeCounts, runOnnx, runTfjs, seededValues } from '../unit/helpers/onnxHelpers';
+import { REPO_ROOT, TF_PREPROCESS, unexpectedFolder } from '../unit/helpers/fixtures';
+import { CAFFE_PREPROCESS, photoTensors } from '../unit/helpers/onnxPhotos';
 
 const RUNS = Number(process.argv[2] ?? 50);
 const SHAPE = [224, 224, 3];

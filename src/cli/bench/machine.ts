@@ -26,18 +26,17 @@ export function describeMachine(): MachineInfo {
 
 /** Peak resident memory of another process (Linux: VmHWM), in MB; undefined elsewhere. */
 export function peakRssOfProcessMb(pid: number): number | undefined {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match?.[1] ? Math.round(Number(match[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
+  return processMemoryMb(pid, 'VmHWM');
 }
 
 /** Resident memory of another process now (Linux: VmRSS), in MB; undefined elsewhere. */
 export function rssOfProcessMb(pid: number): number | undefined {
+  return processMemoryMb(pid, 'VmRSS');
+}
+
+function processMemoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match?.[1] ? Math.round(Number(match[1]) / 1024) : undefined;
   } catch {
     return undefined;

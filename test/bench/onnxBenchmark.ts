@@ -9,7 +9,7 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../../src/runtime/backend';
 import { CAFFE_PIXEL_STD, resnetV1Architecture } from '../../src/runtime/featurizers/resnetV1';
@@ -58,7 +58,20 @@ async function optimizedOps(bytes: Uint8Array): Promise<string> {
   }
 }
 
-async function bench(name: string, model: tf.LayersModel, calibration: Float32Array[]): Promise<void> {
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  a.forEach((x, i) => {
+    const y = b[i] as number;
+    dot += x * y;
+    aa += x * x;
+    bb += y * y;
+  });
+  return dot / Math.sqrt(aa * bb);
+}
+
+async function bench(name: string, model: tf.LayersModel, featureLayer: string, calibration: Float32Array[]): Promise<void> {
   const fp32: OnnxGraph = convertLayersModel(model, { graphName: name });
   const scheme = chooseQuantizationScheme(cpuFlags());
   const { graph: int8 } = await quantizeStatic(fp32, calibration, { inputShape: SHAPE, scheme });
@@ -69,7 +82,13 @@ async function bench(name: string, model: tf.LayersModel, calibration: Float32Ar
   const session = await ort.InferenceSession.create(fp32Bytes, { graphOptimizationLevel: 'all' });
   const fp32Out = await runSession(session, input, [1, ...SHAPE]);
   await session.release();
-  console.log(`${name}: fp32 ${(fp32Bytes.length / 2 ** 20).toFixed(1)} MiB, int8 ${(int8Bytes.length / 2 ** 20).toFixed(1)} MiB; max |ORT fp32 − tfjs| ${maxAbsDiff(fp32Out, expected).toExponential(2)}`);
+  const features = convertLayersModel(model, { graphName: `${name}_featurizer`, to: featureLayer });
+  const expectedFeatures = runTfjs(tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).output }), input, [1, ...SHAPE]);
+  const featureError = maxAbsDiff(await runOnnx(features, input, [1, ...SHAPE]), expectedFeatures);
+  console.log(
+    `${name}: fp32 ${(fp32Bytes.length / 2 ** 20).toFixed(1)} MiB, int8 ${(int8Bytes.length / 2 ** 20).toFixed(1)} MiB; ` +
+      `max |ORT fp32 − tfjs| on the first photo: probabilities ${maxAbsDiff(fp32Out, expected).toExponential(2)}, ${featureLayer} ${featureError.toExponential(2)} (largest ${Math.max(...expectedFeatures.map(Math.abs)).toFixed(2)})`,
+  );
   console.log(`  int8 optimized graph: ${await optimizedOps(int8Bytes)}`);
   const photos = new Float32Array(calibration.length * input.length);
   calibration.forEach((image, i) => photos.set(image, i * input.length));
@@ -77,7 +96,12 @@ async function bench(name: string, model: tf.LayersModel, calibration: Float32Ar
   const int8Photos = await runOnnx(int8, photos, [calibration.length, ...SHAPE]);
   const fp32Top = argmaxRows(fp32Photos, calibration.length);
   const agree = argmaxRows(int8Photos, calibration.length).filter((top1, i) => top1 === fp32Top[i]).length;
-  console.log(`  on the ${calibration.length} calibration photos: max |int8 − fp32| ${maxAbsDiff(int8Photos, fp32Photos).toFixed(4)}, top-1 agrees on ${agree}`);
+  const { graph: int8Features } = await quantizeStatic(features, calibration, { inputShape: SHAPE, scheme });
+  const featureCosine = cosine(await runOnnx(int8Features, photos, [calibration.length, ...SHAPE]), await runOnnx(features, photos, [calibration.length, ...SHAPE]));
+  console.log(
+    `  on the ${calibration.length} calibration photos: probabilities max |int8 − fp32| ${maxAbsDiff(int8Photos, fp32Photos).toExponential(2)} ` +
+      `(largest fp32 probability ${Math.max(...fp32Photos).toFixed(3)}), top-1 agrees on ${agree}; ${featureLayer} features' cosine int8 vs fp32 ${featureCosine.toFixed(4)}`,
+  );
   for (const threads of [1, 2]) {
     const f = await p50(fp32Bytes, threads, input);
     const q = await p50(int8Bytes, threads, input);
@@ -90,10 +114,10 @@ async function main(): Promise<void> {
   console.log(`CPU flags: ${cpuFlags().filter((f) => /avx|vnni|amx/.test(f)).join(' ')}; ${RUNS} runs each`);
   const resnet = resnetV1Architecture(50);
   generateWeights(resnet, 20180507, CAFFE_PIXEL_STD);
-  await bench('resnet50', resnet, await photoTensors(CAFFE_PREPROCESS));
+  await bench('resnet50', resnet, 'avg_pool', await photoTensors(CAFFE_PREPROCESS));
   resnet.dispose();
   const mobilenet = await loadLayersModelFrom(folderSource(join(REPO_ROOT, '..', 'shared', 'models', 'mobilenet_v1_0.75_224'), unexpectedFolder));
-  await bench('mobilenet_v1_0.75', mobilenet, await photoTensors(TF_PREPROCESS));
+  await bench('mobilenet_v1_0.75', mobilenet, 'global_average_pooling2d_1', await photoTensors(TF_PREPROCESS));
   mobilenet.dispose();
 }
 

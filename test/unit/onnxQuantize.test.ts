@@ -110,6 +110,23 @@ describe('static QDQ quantization', () => {
     }
   });
 
+  test('a tensor that is 0 on every calibration image still gets a positive scale (and an all-zero kernel channel a positive weight scale)', async () => {
+    const input = tf.input({ shape: [5, 5, 2] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: 'zeros', biasInitializer: 'zeros' });
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(conv.apply(input))) as tf.SymbolicTensor });
+    try {
+      const graph = convertLayersModel(model, { graphName: 'zeros' });
+      const images = [seededValues(50, 1), seededValues(50, 2)];
+      const { graph: int8 } = await quantizeStatic(graph, images, { inputShape: [5, 5, 2], scheme: VNNI, threads: 1 });
+      const scales = int8.initializers.filter((i) => i.name.endsWith('_scale') && i.data instanceof Float32Array);
+      assert.ok(scales.length >= 4 && scales.every((i) => (i.data as Float32Array).every((v) => v > 0 && Number.isFinite(v))), 'every scale is positive and finite');
+      const fp32 = await runOnnx(graph, images[0] as Float32Array, [1, 5, 5, 2]);
+      assert.ok(maxAbsDiff(await runOnnx(int8, images[0] as Float32Array, [1, 5, 5, 2]), fp32) <= 1e-6);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('MobileNet v1 0.75 (real weights), calibrated on the photographs: int8 weights, Q/DQ nodes, fused QLinearConv, top-1 within fp32 top-5', async () => {
     const model = await loadLayersModelFrom(folderSource(join(REPO_ROOT, '..', 'shared', 'models', 'mobilenet_v1_0.75_224'), unexpectedFolder));
     try {

@@ -13,6 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../common/errors';
+import { nonNegative, outputShapeOf, pair, product, sourcesOf, text } from './kerasLayerConfig';
 import { batchNormAffine, convWeights, denseWeights, foldBatchNorm } from './layerWeights';
 import { GraphBuilder, float, int, ints, string } from './onnxGraph';
 import type { OnnxGraph } from './onnxGraph';
@@ -98,36 +99,6 @@ export function convertLayersModel(model: tf.LayersModel, options: ConvertOption
   return new Converter(model, options).convert();
 }
 
-function sourcesOf(layer: Layer): Layer[] {
-  return layer.inboundNodes[0]?.inboundLayers ?? [];
-}
-
-function outputShapeOf(layer: Layer): number[] {
-  const shape = (layer.outputShape as (number | null)[]).slice(1);
-  if (shape.some((d) => d === null)) throw new UserError(`layer "${layer.name}" has an output shape with unknown sizes, [${shape.join(', ')}]: ONNX compilation needs a fixed input size`);
-  return shape as number[];
-}
-
-function pair(value: unknown): [number, number] {
-  if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number') return [value[0], value[1]];
-  if (typeof value === 'number') return [value, value];
-  return [1, 1];
-}
-
-/** Whether a layer's output is never negative (a ReLU or ReLU6, alone or as a layer's activation). */
-function nonNegative(layer: Layer | undefined): boolean {
-  if (!layer) return false;
-  const config = layer.getConfig();
-  if (layer.getClassName() === 'ReLU') return true;
-  return ['relu', 'relu6', 'sigmoid', 'softmax'].includes(text(config.activation));
-}
-
-/** A config value as text: strings as they are, anything else as JSON (never "[object Object]"). */
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
-}
-
-const product = (dims: readonly number[]): number => dims.reduce((p, d) => p * d, 1);
 
 class Converter {
   private readonly graph = new GraphBuilder([INPUT_NAME, OUTPUT_NAME]);

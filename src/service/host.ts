@@ -56,6 +56,9 @@ export interface HostOptions {
   queueLimit?: number;
   maxBodyBytes?: number;
   maxModelBytes?: number;
+  /** How long a client may take to send its headers, and its whole request. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   verbose?: boolean;
   version?: string;
   /** Where log lines go; stderr by default. */
@@ -144,7 +147,12 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
   addInferenceRoutes(router, context);
 
   const server = createServer(
-    { headersTimeout: DEFAULTS.headersTimeoutMs, requestTimeout: DEFAULTS.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+    {
+      headersTimeout: options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      // Node checks the two timeouts this often (30 s by default, which stretches them).
+      connectionsCheckingInterval: 1000,
+    },
     (req, res) => void handle(router, context, bindHost, req, res),
   );
   const inFlight = trackRequests(server);

@@ -2,7 +2,8 @@
 // scratch state folder (the built dist/cli.js), deploys the MobileNet example and keeps N
 // clients posting cat_720p.jpg to /classify for a fixed time, for each N given (default
 // 16 and 100). Prints one markdown row per N: answers by status, p50/p99 latency of the
-// 200s and of the 429s, and successful images/s. Run `npm run build` first.
+// 200s and of the 429s, and successful images/s. Run `npm run build` first; FPGA_CLI names
+// another build's cli.js, to compare two versions on the same machine at the same time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request, Agent } from 'node:http';
@@ -12,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = process.env.FPGA_CLI ?? join(root, 'dist', 'cli.js');
 const image = readFileSync(resolve(root, '..', 'shared', 'images', 'cat_720p.jpg'));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 20);
 const levels = process.argv.slice(2).map(Number);

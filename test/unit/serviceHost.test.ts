@@ -75,6 +75,8 @@ describe('service host in-process (real MobileNet 0.75)', () => {
   let zip: Buffer;
   const logLines: string[] = [];
   let gate: Promise<void> | undefined;
+  /** Called as a batch starts running: a request is surely in flight then, however busy the machine. */
+  let onBatch: (() => void) | undefined;
 
   const infer = (service: string, body: string | Buffer, key = keys.primary, headers: Record<string, string> = {}): Promise<Reply> =>
     call(`${host.url}/v2/models/${service}/infer`, { method: 'POST', token: key, body, headers: { 'content-type': 'application/json', ...headers } });
@@ -86,7 +88,13 @@ describe('service host in-process (real MobileNet 0.75)', () => {
       log: (line) => logLines.push(line),
       loadPipeline: async (modelDef, options) => {
         if (gate) await gate;
-        return loadPipeline(modelDef, options);
+        const pipeline = await loadPipeline(modelDef, options);
+        const score = pipeline.score.bind(pipeline);
+        pipeline.score = (batch) => {
+          onBatch?.();
+          return score(batch);
+        };
+        return pipeline;
       },
     });
     admin = new Admin(host.url, host.adminToken);
@@ -426,8 +434,10 @@ describe('service host in-process (real MobileNet 0.75)', () => {
     assert.equal((await admin.settled('brief')).state, 'Healthy');
     const briefKeys = await admin.keys('brief');
     const images = Array.from({ length: 8 }, () => image('bird.bmp'));
+    const firstBatch = new Promise<void>((resolve) => (onBatch = resolve));
     const inFlight = infer('brief', base64Request(images), briefKeys.primary);
-    await sleep(100);
+    await firstBatch;
+    onBatch = undefined;
     const deleting = admin.delete('/admin/services/brief');
     await sleep(50);
     assertError(await classify(host.url, 'brief', briefKeys.primary, image('hot_dog.jpg')), 503, /^service brief is Deleting$/);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mobilenetPipeline, REPO_ROOT, tempDir, writeJson } from './helpers/fixtures';
-import { Admin, IMAGES_DIR, MODEL_STORE, call, exampleZip } from './helpers/serviceHelpers';
+import { Admin, IMAGES_DIR, MODEL_STORE, call, exampleZip, manyEntryBomb } from './helpers/serviceHelpers';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const children: ChildProcess[] = [];
@@ -82,6 +82,16 @@ describe('fpga under attack (child processes)', () => {
     // eslint-disable-next-line no-control-regex -- no control character but the line breaks may reach the terminal
     assert.doesNotMatch(run.stdout, /[\x00-\x09\x0b-\x1f\x7f]/);
     assert.match(run.stdout, /\\x1b\[2J\\x1b\]52;c;aGVsbG8=\\x07\\x1b\]8;;https:\/\/attacker\.example\\x07Egyptian cat/);
+  });
+
+  test('fpga inspect refuses a many-entry zip bomb at once, in one line', async () => {
+    const zip = join(tempDir('fpga-bomb-'), 'bomb.zip');
+    writeFileSync(zip, manyEntryBomb(1000));
+    const started = performance.now();
+    const run = await fpga(['inspect', zip]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^fpga: .*bomb\.zip: the entries declare 1048576000 bytes uncompressed from \d+ compressed, a ratio over the limit of 200:1 for the archive \(a zip bomb\?\)\n$/);
+    assert.ok(performance.now() - started < 5000, 'no inflating (the process start included)');
   });
 
   test('a closed stdout ends a printing command quietly, with no stack', async () => {

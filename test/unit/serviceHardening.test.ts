@@ -11,56 +11,16 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { loadPipeline } from '../../src/runtime/loadPipeline';
 import { startHost } from '../../src/service/host';
 import type { RunningHost } from '../../src/service/host';
 import { tempDir } from './helpers/fixtures';
-import { Admin, MODEL_STORE, binaryBody, call, classify, errorOf, exampleZip, featurizerZip, image } from './helpers/serviceHelpers';
+import { Admin, MODEL_STORE, binaryBody, call, classify, errorOf, exampleZip, featurizerZip, image, manyEntryBomb } from './helpers/serviceHelpers';
 import type { Keys, Reply } from './helpers/serviceHelpers';
 
 const MODEL_ID = 'mobilenet-imagenet:1';
 const MiB = 1024 * 1024;
-
-/** A zip of `count` entries of 1 MiB of zeros, ~1 KiB each compressed: the shape that froze the host. */
-function manyEntryBomb(count: number): Buffer {
-  const data = deflateRawSync(Buffer.alloc(MiB), { level: 9 });
-  const crc = crc32(Buffer.alloc(MiB));
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (let i = 0; i < count; i++) {
-    const name = Buffer.from(`zeros/${i}.bin`);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(MiB, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(MiB, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    centrals.push(central, name);
-    offset += local.length + name.length + data.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(count, 8);
-  end.writeUInt16LE(count, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
 
 /** node:http, because fetch will not send a Host header of the caller's choosing. */
 function rawGet(url: string, host: string): Promise<number> {

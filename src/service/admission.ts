@@ -3,7 +3,9 @@
  * answered — being read, decoded, pre-processed, waiting in the queue or in the running
  * batch. A request is admitted (its places held) before its body is decoded, and refused
  * with 429 when it would not fit, so that shedding load costs a refusal, not a decode:
- * under overload the work the host does is the work it will finish.
+ * under overload the work the host does is the work it will finish. Because everything the
+ * batcher will ever hold was admitted here first, its own queue limit is never the one
+ * that refuses.
  */
 import { QueueFullError } from './batcher';
 
@@ -11,21 +13,20 @@ export class Admission {
   private held = 0;
 
   constructor(
-    /** Images that may wait (decoding or queued) beyond the batch that runs. */
-    private readonly queueLimit: number,
-    private readonly maxBatchSize: number,
+    /** The most images taken on at once: the service's queue limit. */
+    private readonly limit: number,
     /** Seconds after which a refused caller will probably be admitted. */
-    private readonly retryAfterS: (waiting: number) => number,
+    private readonly retryAfterS: (held: number) => number,
   ) {}
 
   /** True when not even one more image would be admitted now: refuse before reading a body. */
   get full(): boolean {
-    return this.held >= this.capacity;
+    return this.held >= this.limit;
   }
 
   /** Holds `count` places, or throws QueueFullError; call the returned release exactly once. */
   admit(count: number): () => void {
-    if (this.held + count > this.capacity) throw this.refusal();
+    if (this.held + count > this.limit) throw this.refusal();
     this.held += count;
     let released = false;
     return () => {
@@ -36,13 +37,7 @@ export class Admission {
   }
 
   refusal(): QueueFullError {
-    const waiting = Math.max(0, this.held - this.maxBatchSize);
-    const retryAfterS = this.retryAfterS(waiting);
-    return new QueueFullError(`the queue is full (${waiting} of ${this.queueLimit} images waiting or being decoded); retry in ${retryAfterS} s`, retryAfterS);
-  }
-
-  /** The running batch, plus the queue limit. */
-  private get capacity(): number {
-    return this.queueLimit + this.maxBatchSize;
+    const retryAfterS = this.retryAfterS(this.held);
+    return new QueueFullError(`the queue is full (${this.held} of ${this.limit} images being read, decoded, queued or run); retry in ${retryAfterS} s`, retryAfterS);
   }
 }

@@ -40,7 +40,7 @@ export class DeployedService {
     readonly batching: Readonly<BatcherOptions>,
     private readonly onStateChange: (service: DeployedService) => void,
   ) {
-    this.admission = new Admission(batching.queueLimit, batching.maxBatchSize, (waiting) => this.batcher?.retryAfterS(waiting) ?? 1);
+    this.admission = new Admission(batching.queueLimit, (held) => this.batcher?.retryAfterS(held) ?? 1);
   }
 
   get name(): string {

@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend for every model stage').choices(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'))
     .option('--max-batch-size <n>', 'largest batch a service runs at once, unless its deployment sets one', positiveInteger, DEFAULTS.maxBatchSize)
     .option('--max-delay-ms <ms>', 'longest the first queued image waits for others to batch with', milliseconds, DEFAULTS.maxDelayMs)
-    .option('--queue-limit <n>', 'images a service lets wait before answering 429', positiveInteger, DEFAULTS.queueLimit)
+    .option('--queue-limit <n>', 'images a service takes on at once (being read, decoded, queued or run); more are answered 429', positiveInteger, DEFAULTS.queueLimit)
     .option('--synthetic-weights', 'run featurizers without real weights on generated ones (fine for speed, meaningless classes)')
     .action(async (options: ServeOptions, command: Command) => {
       const verbose = command.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false;

@@ -6,12 +6,17 @@
  */
 import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError, messageOf } from '../common/errors';
 
 export async function restrictStatePermissions(stateDir: string): Promise<void> {
-  for (const dir of [stateDir, join(stateDir, 'models')]) {
-    await chmod(dir, 0o700);
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isFile()) await chmod(join(dir, entry.name), 0o600);
+  try {
+    for (const dir of [stateDir, join(stateDir, 'models')]) {
+      await chmod(dir, 0o700);
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.isFile()) await chmod(join(dir, entry.name), 0o600);
+      }
     }
+  } catch (error) {
+    throw new UserError(`cannot make the state folder ${stateDir} private to its owner (${messageOf(error)}); run the host as the folder's owner or use another --state folder`);
   }
 }

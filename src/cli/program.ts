@@ -3,6 +3,7 @@
  * Errors become one line on stderr and an exit code; stacks only with --verbose.
  */
 import { Command, CommanderError } from 'commander';
+import { escapeControlCharacters } from '../common/displayText';
 import { isUserError, messageOf } from '../common/errors';
 import { registerBench } from './commands/bench';
 import { registerClassify } from './commands/classify';
@@ -68,9 +69,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     const verbose = argv.includes('--verbose');
     if (isUserError(error)) {
-      process.stderr.write(`fpga: ${error.message}\n`);
+      // A message may quote a model's text (a stage name, a label file, a service's error).
+      process.stderr.write(`fpga: ${escapeControlCharacters(error.message)}\n`);
     } else {
-      process.stderr.write(`fpga: internal error: ${messageOf(error)}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+      process.stderr.write(`fpga: internal error: ${escapeControlCharacters(messageOf(error))}${verbose ? '' : ' (run with --verbose for details)'}\n`);
     }
     if (verbose && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
     return EXIT_USER_ERROR;

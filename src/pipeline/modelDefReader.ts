@@ -28,31 +28,36 @@ export interface ZipLimits {
   maxEntryBytes: number;
   /** Largest uncompressed size of all entries together (and of the zip file itself). */
   maxTotalBytes: number;
-  /** Largest uncompressed:compressed ratio of an entry over RATIO_CHECK_MIN_BYTES. */
+  /**
+   * Largest uncompressed:compressed ratio, of every entry and of the archive as a whole,
+   * beyond RATIO_ALLOWANCE_BYTES.
+   */
   maxCompressionRatio: number;
 }
 
 const GiB = 1024 ** 3;
 
 /**
- * Generous for real models (weights are a few shards of at most hundreds of MiB and
- * compress to about 1.1:1), tight enough that a hostile archive cannot exhaust memory.
+ * Generous for real models (a service_def.json, a manifest, labels and a few stage files:
+ * tens of entries; weights are a few shards of at most hundreds of MiB and compress to about
+ * 1.1:1), tight enough that a hostile archive of any shape is refused from its central
+ * directory, in milliseconds, before anything is inflated.
  */
 export const DEFAULT_ZIP_LIMITS: ZipLimits = Object.freeze({
-  maxEntries: 10_000,
+  maxEntries: 1_000,
   maxEntryBytes: 2 * GiB,
   maxTotalBytes: 4 * GiB,
   maxCompressionRatio: 200,
 });
 
 /**
- * The ratio limit only applies to entries larger than this. Small text files legitimately
- * compress far beyond 200:1 (a JSON file of repeated keys, a padded labels file), and an
- * entry this small cannot hurt: the danger of a zip bomb is the size of its output, which
- * the absolute limits bound anyway. Deflate tops out near 1032:1, so a 1 MiB threshold
- * lets through at most about 1 KiB of compressed data per entry unchecked.
+ * How far beyond the ratio limit an entry, and the archive as a whole, may go. Small text
+ * files legitimately compress far beyond 200:1 (a JSON file of repeated keys, a padded
+ * labels file), and so little cannot hurt. Because the archive's total has the same single
+ * allowance, a bomb of many entries that each stay within it (thousands of 1 MiB entries of
+ * zeros, ~1 KiB compressed each) is refused as well as one huge entry.
  */
-const RATIO_CHECK_MIN_BYTES = 1024 * 1024;
+const RATIO_ALLOWANCE_BYTES = 1024 * 1024;
 
 export class ModelDefError extends UserError {
   override readonly name: string = 'ModelDefError';
@@ -82,7 +87,9 @@ export function readModelDef(zip: Uint8Array, limits?: Partial<ZipLimits>): Mode
   const { entries } = fromZipError(() => readZipDirectory(bytes, resolved.maxEntries));
   const fileEntries = checkEntries(entries, resolved);
 
-  // Only now, with every declared size accepted, is anything decompressed.
+  // Only now, with every declared size accepted, is anything decompressed. Inflating stops
+  // at each entry's declared size, so the bytes inflated never pass the total checked
+  // above: that total is the running budget, and an entry that would overrun it is refused.
   const files = new Map<string, Buffer>();
   for (const entry of fileEntries) {
     files.set(entry.name, fromZipError(() => extractEntry(bytes, entry)));
@@ -152,6 +159,7 @@ function checkEntries(entries: readonly ZipEntry[], limits: ZipLimits): ZipEntry
   const seen = new Map<string, string>();
   const files: ZipEntry[] = [];
   let total = 0;
+  let compressed = 0;
   for (const entry of entries) {
     checkEntryName(entry.name);
     checkUnique(entry.name, seen);
@@ -167,7 +175,14 @@ function checkEntries(entries: readonly ZipEntry[], limits: ZipLimits): ZipEntry
         `the entries declare more than ${limits.maxTotalBytes} bytes uncompressed in total, over the limit for one archive`,
       );
     }
+    compressed += entry.compressedSize;
     files.push(entry);
+  }
+  // Many entries each within the allowance could still add up to a bomb.
+  if (total > compressed * limits.maxCompressionRatio + RATIO_ALLOWANCE_BYTES) {
+    throw new ModelDefError(
+      `the entries declare ${total} bytes uncompressed from ${compressed} compressed, a ratio over the limit of ${limits.maxCompressionRatio}:1 for the archive (a zip bomb?)`,
+    );
   }
   return files;
 }
@@ -220,14 +235,12 @@ function checkDeclaredSize(entry: ZipEntry, limits: ZipLimits): void {
       `declares ${entry.uncompressedSize} bytes uncompressed, over the limit of ${limits.maxEntryBytes} bytes per entry`,
     );
   }
-  if (entry.uncompressedSize > RATIO_CHECK_MIN_BYTES) {
+  if (entry.uncompressedSize > entry.compressedSize * limits.maxCompressionRatio + RATIO_ALLOWANCE_BYTES) {
     const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-    if (ratio > limits.maxCompressionRatio) {
-      throw entryError(
-        entry.name,
-        `compression ratio ${Math.round(ratio)}:1 is over the limit of ${limits.maxCompressionRatio}:1 (a zip bomb?)`,
-      );
-    }
+    throw entryError(
+      entry.name,
+      `compression ratio ${Math.round(ratio)}:1 is over the limit of ${limits.maxCompressionRatio}:1 (a zip bomb?)`,
+    );
   }
 }
 

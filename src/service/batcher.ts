@@ -69,10 +69,9 @@ export class DynamicBatcher {
    * tensors do not all fit under the queue limit.
    */
   submit(tensors: readonly ImageTensor[]): Promise<RowResult[]> {
-    const { queueLimit, maxBatchSize } = this.options;
+    const { queueLimit } = this.options;
     if (this.queue.length + tensors.length > queueLimit) {
-      const batchesAhead = Math.ceil((this.queue.length + 1) / maxBatchSize) + 1;
-      const retryAfterS = Math.max(1, Math.ceil((batchesAhead * this.lastBatchMs) / 1000));
+      const retryAfterS = this.retryAfterS(this.queue.length);
       return Promise.reject(
         new QueueFullError(`the queue is full (${this.queue.length} of ${queueLimit} images waiting); retry in ${retryAfterS} s`, retryAfterS),
       );
@@ -86,6 +85,12 @@ export class DynamicBatcher {
     );
     this.schedule();
     return Promise.all(rows);
+  }
+
+  /** Whole seconds until `waiting` queued images have probably been run (at least 1). */
+  retryAfterS(waiting: number): number {
+    const batchesAhead = Math.ceil((waiting + 1) / this.options.maxBatchSize) + 1;
+    return Math.max(1, Math.ceil((batchesAhead * this.lastBatchMs) / 1000));
   }
 
   /** Resolves once nothing is queued or running. */

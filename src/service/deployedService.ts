@@ -4,6 +4,7 @@
  * or shutting down lets every admitted request finish first.
  */
 import { isUserError, messageOf } from '../common/errors';
+import { Admission } from './admission';
 import type { ImageTensor, LoadedPipeline, Timings } from '../runtime/types';
 import { DynamicBatcher } from './batcher';
 import type { BatcherOptions, RowResult } from './batcher';
@@ -30,13 +31,17 @@ export class DeployedService {
   private batcher: DynamicBatcher | undefined;
   private inFlight = 0;
   private drainWaiters: (() => void)[] = [];
+  /** Requests hold their places here before their bodies are read or decoded (inferenceRoutes.ts). */
+  readonly admission: Admission;
 
   constructor(
     public record: ServiceRecord,
     readonly model: ModelRecord,
     readonly batching: Readonly<BatcherOptions>,
     private readonly onStateChange: (service: DeployedService) => void,
-  ) {}
+  ) {
+    this.admission = new Admission(batching.queueLimit, (held) => this.batcher?.retryAfterS(held) ?? 1);
+  }
 
   get name(): string {
     return this.record.name;

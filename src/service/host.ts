@@ -23,7 +23,8 @@ import type { WorkerPipelineOptions } from '../runtime/worker/workerPipeline';
 import { resolveModelStore } from '../runtime/modelStore';
 import { QueueFullError } from './batcher';
 import type { HostContext } from './hostContext';
-import { refuseSecondHost, removeHostFile, writeHostFile } from './hostFile';
+import { removeHostFile, writeHostFile } from './hostFile';
+import { hostHeaderAllowed, isLoopback } from './hostHeader';
 import { ClientGoneError, sendError } from './http';
 import { HttpError } from './httpError';
 import { addInferenceRoutes } from './inferenceRoutes';
@@ -34,8 +35,12 @@ import { addManagementRoutes } from './managementRoutes';
 import { Router } from './router';
 import { ServiceManager } from './serviceManager';
 import type { PipelineLoader } from './serviceManager';
+import { lockStateFolder } from './stateLock';
+import type { StateLock } from './stateLock';
+import { restrictStatePermissions } from './statePermissions';
 import { StateStore } from './stateStore';
 import type { ModelRecord } from './stateStore';
+import { storageError } from './storageError';
 
 const MiB = 1024 * 1024;
 
@@ -46,6 +51,8 @@ export interface HostOptions {
   port?: number;
   /** Interface to bind; 127.0.0.1 by default, so only this machine can call. */
   host?: string;
+  /** Required to bind anything but a loopback address: every service is then reachable from the network. */
+  allowRemote?: boolean;
   /** Featurizer weights and label lists; resolved like everywhere else when absent. */
   modelStore?: string;
   /** TensorFlow.js backend of the stages that run on TensorFlow.js. */
@@ -64,6 +71,9 @@ export interface HostOptions {
   queueLimit?: number;
   maxBodyBytes?: number;
   maxModelBytes?: number;
+  /** How long a client may take to send its headers, and its whole request. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   verbose?: boolean;
   version?: string;
   /** Where log lines go; stderr by default. */
@@ -98,13 +108,32 @@ export const DEFAULTS = Object.freeze({
   queueLimit: 64,
   maxBodyBytes: 32 * MiB,
   maxModelBytes: 1024 * MiB,
+  // A client has this long to send its request headers (Node's default, 60 s, lets a
+  // slowloris hold a socket for over a minute), and this long for the whole request: 32 MiB
+  // takes well under a second on loopback and about 30 s at 10 Mbit/s.
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
 });
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const log = createLog(options.log ?? stderrSink, options.verbose ?? false);
-  // Before opening the store, which tidies the folder: a running host may be writing there.
-  await refuseSecondHost(options.stateDir);
+  const bindHost = options.host ?? DEFAULTS.host;
+  if (!isLoopback(bindHost) && !options.allowRemote) {
+    throw new UserError(`--host ${bindHost} would make every service reachable from the network, with nothing but its keys to protect it (over plain HTTP); add --allow-remote if that is what you want, or keep the default 127.0.0.1`);
+  }
+  // Before anything else, the store's tidying included: another host may be writing there.
+  const lock = await lockStateFolder(options.stateDir);
+  try {
+    return await startLocked(options, log, bindHost, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: HostOptions, log: HostLog, bindHost: string, lock: StateLock): Promise<RunningHost> {
   const store = await StateStore.open(options.stateDir);
+  await restrictStatePermissions(options.stateDir);
   const modelStore = resolveModelStore(options.modelStore);
   const engine = options.engine ?? 'auto';
   const threads = options.threads ?? availableParallelism();
@@ -151,9 +180,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   addManagementRoutes(router, context);
   addInferenceRoutes(router, context);
 
-  const server = createServer((req, res) => void handle(router, context, req, res));
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      // Node checks the two timeouts this often (30 s by default, which stretches them).
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => void handle(router, context, bindHost, req, res),
+  );
   const inFlight = trackRequests(server);
-  context.url = await listen(server, options.host ?? DEFAULTS.host, options.port ?? 0);
+  context.url = await listen(server, bindHost, options.port ?? 0);
+  lock.setUrl(context.url);
   try {
     await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid });
   } catch (error) {
@@ -162,6 +200,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     throw new UserError(`cannot write host.json in ${options.stateDir}: ${messageOf(error)}`);
   }
   log.info(`host ${context.version} listening on ${context.url} (pid ${process.pid}, engine ${engineText}, state ${options.stateDir}, model store ${modelStore})`);
+  if (!isLoopback(bindHost)) log.info(`warning: listening on ${bindHost}, not loopback: every service is reachable from the network, protected only by its keys, over plain HTTP`);
 
   const restored: string[] = [];
   for (const record of store.state.services) {
@@ -175,7 +214,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= shutdown(context, server, inFlight, options.stateDir);
+    closing ??= shutdown(context, server, inFlight, options.stateDir).finally(() => lock.release());
     return closing;
   };
   return { url: context.url, adminToken: context.adminToken, engine: engineText, restored, settled, close };
@@ -194,28 +233,36 @@ function unknownModel(id: string): ModelRecord {
   return { id, name, version: Number(version) || 0, sha256: '', size: 0, created: '', stages: [] };
 }
 
-async function handle(router: Router, host: HostContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(router: Router, host: HostContext, bindHost: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   res.on('finish', () => host.log.request(`${req.method ?? '?'} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`));
   if (host.shuttingDown) res.setHeader('Connection', 'close');
   try {
+    if (!hostHeaderAllowed(req.headers.host, bindHost)) {
+      throw new HttpError(403, `this host does not serve the name "${req.headers.host ?? ''}" (a page may be trying DNS rebinding); call it by its IP address or localhost`);
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { handler, params } = router.resolve(req.method ?? 'GET', url.pathname);
     await handler({ req, res, url, params });
   } catch (error) {
     if (error instanceof ClientGoneError) return;
-    sendError(res, toHttpError(error, host.log, `${req.method ?? '?'} ${path}`));
+    sendError(res, toHttpError(error, host, `${req.method ?? '?'} ${path}`));
   }
 }
 
 /** What the client is told; anything unexpected is logged with its stack and answered 500. */
-function toHttpError(error: unknown, log: HostLog, request: string): HttpError {
+function toHttpError(error: unknown, host: HostContext, request: string): HttpError {
   if (error instanceof HttpError) return error;
+  const storage = storageError(error, host.store.dir);
+  if (storage) {
+    host.log.info(`${request}: ${storage.message}`);
+    return storage;
+  }
   if (error instanceof QueueFullError) return new HttpError(429, error.message, { 'Retry-After': String(error.retryAfterS) });
   // ImageError, ModelDefError and every other UserError: the sender can fix it.
   if (isUserError(error)) return new HttpError(400, error.message);
-  log.error(`internal error in ${request}`, error);
+  host.log.error(`internal error in ${request}`, error);
   return new HttpError(500, `internal error: ${messageOf(error)} (the host's log has the details)`);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Small helpers over node:http: reading a request body under a size cap, and answering
+ * Small helpers over node:http: reading an uncompressed request body under a size cap, and answering
  * with JSON, raw bytes, or an `{"error": "..."}` body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +23,12 @@ function tooLarge(limit: number, what: string): HttpError {
  * the limit is refused before reading anything, a chunked body as soon as it passes it.
  */
 export function readBody(req: IncomingMessage, limit: number, what = 'the request body'): Promise<Buffer> {
+  // Reading a compressed body as if it were plain would fail later with a misleading parse
+  // error; inflating it would put the size limit after a decompressor (a gzip bomb).
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    return Promise.reject(new HttpError(415, `Content-Encoding "${encoding}" is not supported: send ${what} uncompressed`));
+  }
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit, what));
   return new Promise((resolve, reject) => {

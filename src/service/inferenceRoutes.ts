@@ -112,12 +112,21 @@ async function infer(host: HostContext, context: RequestContext): Promise<void> 
   const started = performance.now();
   const { req, res } = context;
   const { service, pipeline } = authorizedService(host, context);
+  // A full service refuses before reading the body; the exact count is known only once it is parsed.
+  if (service.admission.full) throw service.admission.refusal();
   const body = await readBody(req, host.limits.maxBodyBytes);
   const header = req.headers[HEADER_LENGTH_HEADER];
   const request = parseInferRequest(body, Array.isArray(header) ? header[0] : header, { inputShape: pipeline.inputShape, classes: pipeline.classes });
   const { payload } = request;
-  checkRequestSize(host, payload.kind === 'images' ? payload.images.length : payload.tensors.length);
-  const rows = payload.kind === 'images' ? await service.classifyImages(payload.images) : await service.scoreTensors(payload.tensors);
+  const count = payload.kind === 'images' ? payload.images.length : payload.tensors.length;
+  checkRequestSize(host, count);
+  const release = service.admission.admit(count);
+  let rows: ScoredRow[];
+  try {
+    rows = payload.kind === 'images' ? await service.classifyImages(payload.images) : await service.scoreTensors(payload.tensors);
+  } finally {
+    release();
+  }
   const timings = requestTimings(rows, started);
   const encoded = encodeInferResponse(
     {
@@ -144,9 +153,16 @@ async function classify(host: HostContext, context: RequestContext): Promise<voi
     k = Number(topText);
     if (!/^\d+$/.test(topText) || k < 1 || k > pipeline.classes) throw badRequest(`top must be a whole number from 1 to ${pipeline.classes}, not "${topText}"`);
   }
-  const body = await readBody(req, host.limits.maxBodyBytes, 'the image');
-  if (body.length === 0) throw badRequest('the request body is empty: send the bytes of an image (JPEG, PNG, BMP, GIF or WebP)');
-  const [row] = await service.classifyImages([body]);
+  // Admitted before the image is read or decoded: a refusal costs no decoding.
+  const release = service.admission.admit(1);
+  let row: ScoredRow | undefined;
+  try {
+    const body = await readBody(req, host.limits.maxBodyBytes, 'the image');
+    if (body.length === 0) throw badRequest('the request body is empty: send the bytes of an image (JPEG, PNG, BMP, GIF or WebP)');
+    [row] = await service.classifyImages([body]);
+  } finally {
+    release();
+  }
   if (!row) throw new HttpError(500, 'internal error: the pipeline returned no scores');
   sendJson(res, 200, {
     predictions: topK(row.scores, pipeline.labels, k),

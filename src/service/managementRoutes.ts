@@ -136,10 +136,12 @@ async function registerModel(host: HostContext, { req, res, url }: RequestContex
     type: stage.type,
     ...('model_ref' in stage ? { model_ref: stage.model_ref } : {}),
   }));
-  const { model, created } = await host.store.transaction(async (draft) => {
+  const { model, created } = await host.store.transaction(async (draft, _afterCommit, onAbort) => {
     const existing = draft.models.find((m) => m.sha256 === sha256 && m.name === name);
     if (existing) return { model: existing, created: false };
     const version = (draft.lastVersions[name] ?? 0) + 1;
+    // A zip whose state.json write fails (a full disk) must not stay behind until the next start.
+    onAbort(() => host.store.removeZipIfUnused(sha256));
     await host.store.storeZip(sha256, zip);
     const record: ModelRecord = { id: `${name}:${version}`, name, version, sha256, size: zip.length, created: new Date().toISOString(), stages };
     draft.models.push(record);

@@ -139,6 +139,10 @@ function parseTensors(shape: number[], data: unknown, section: Buffer | undefine
   const values = section
     ? decodeFloat32(section, what)
     : Float32Array.from(flatten(data, what, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'numbers'));
+  // JSON cannot carry NaN or ±Inf, but the binary extension can; neither is a pixel value,
+  // and the model would turn them into NaN scores that sort arbitrarily.
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw badRequest(`${what}: value ${bad} is ${String(values[bad])}; every FP32 value must be a finite number`);
   const size = expected.reduce((a, b) => a * b, 1);
   if (values.length !== count * size) {
     throw badRequest(`${what} has shape ${formatShape(shape)} (${count * size} values) but holds ${values.length} values`);

@@ -97,14 +97,25 @@ export class StateStore {
   /**
    * Runs `change` on a copy of the state, after every earlier transaction. If it returns,
    * the copy is written and becomes the state, then the `afterCommit` work it queued runs
-   * (still before the next transaction); if it throws, nothing changes.
+   * (still before the next transaction); if it or the write throws, nothing changes and the
+   * `onAbort` work it queued undoes what it did outside the state (a zip it stored).
    */
-  transaction<T>(change: (draft: HostStateData, afterCommit: (work: () => void | Promise<void>) => void) => T | Promise<T>): Promise<T> {
+  transaction<T>(
+    change: (draft: HostStateData, afterCommit: (work: () => void | Promise<void>) => void, onAbort: (work: () => Promise<void>) => void) => T | Promise<T>,
+  ): Promise<T> {
     const run = async (): Promise<T> => {
       const draft = structuredClone(this.current);
       const pending: (() => void | Promise<void>)[] = [];
-      const result = await change(draft, (work) => pending.push(work));
-      await writeFileAtomic(this.statePath, JSON.stringify(draft, null, 2) + '\n');
+      const undo: (() => Promise<void>)[] = [];
+      let result: T;
+      try {
+        result = await change(draft, (work) => pending.push(work), (work) => undo.push(work));
+        await writeFileAtomic(this.statePath, JSON.stringify(draft, null, 2) + '\n');
+      } catch (error) {
+        // Best effort: what cannot be undone now (the disk still failing) is removed at the next start.
+        for (const work of undo) await work().catch(() => undefined);
+        throw error;
+      }
       this.current = draft;
       for (const work of pending) await work();
       return result;
@@ -124,7 +135,7 @@ export class StateStore {
     if (!exists) await writeFileAtomic(path, zip);
   }
 
-  /** Call from a transaction's afterCommit, so that no other transaction can be storing the same zip. */
+  /** Call from a transaction's afterCommit or onAbort, so that no other transaction can be storing the same zip. */
   async removeZipIfUnused(sha256: string): Promise<void> {
     if (this.current.models.some((m) => m.sha256 === sha256)) return;
     await rm(this.zipPath(sha256), { force: true });

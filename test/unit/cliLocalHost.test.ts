@@ -64,10 +64,11 @@ describe('fpga against the local service host', () => {
     userError(fpga('deploy', 'examples/mobilenet.pipeline.json', '--name', 'cats'), /cats/);
   });
 
-  test('services --json lists name, model, state, scoring_uri and error', () => {
+  test('services --json lists name, model, state, scoring_uri, error and where the stages run', () => {
     const services = JSON.parse(ok(fpga('services', '--json'))) as Record<string, unknown>[];
     assert.equal(services.length, 1);
-    assert.deepEqual(Object.keys(services[0] ?? {}), ['name', 'model', 'state', 'scoring_uri', 'error']);
+    assert.deepEqual(Object.keys(services[0] ?? {}), ['name', 'model', 'state', 'scoring_uri', 'error', 'backend', 'engines', 'precision']);
+    assert.deepEqual(services[0]?.engines, { featurizer: { engine: 'onnxruntime', precision: 'fp32' }, classifier: { engine: 'onnxruntime', precision: 'fp32' } });
     assert.equal(services[0]?.state, 'Healthy');
     assert.equal(services[0]?.error, null);
   });

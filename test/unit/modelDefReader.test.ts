@@ -465,7 +465,7 @@ void test('refuses a folder entry holding data', () => {
 
 void test('has the documented default limits', () => {
   assert.deepEqual(DEFAULT_ZIP_LIMITS, {
-    maxEntries: 10_000,
+    maxEntries: 1_000,
     maxEntryBytes: 2 * 1024 ** 3,
     maxTotalBytes: 4 * 1024 ** 3,
     maxCompressionRatio: 200,
@@ -503,6 +503,28 @@ void test('refuses a deflate zip bomb by its compression ratio, before inflating
     /compression ratio \d+:1 is over the limit of 200:1/,
     'stages/clf/weights2.bin',
   );
+});
+
+void test('refuses a bomb of many small entries from the central directory, in milliseconds', () => {
+  // The shape that once froze the host: thousands of 1 MiB entries of zeros, each ~1 KiB compressed.
+  const compressed = deflateRawSync(Buffer.alloc(MiB), { level: 9 });
+  const bomb = (count: number): RawEntry[] =>
+    Array.from({ length: count }, (_, i) => ({ name: `z/${i}.bin`, method: 8, compressed, size: MiB, crc: 0 }));
+  let started = performance.now();
+  refusal(() => readModelDef(rawZip(bomb(900))), /declare 943718400 bytes uncompressed from \d+ compressed, a ratio over the limit of 200:1 for the archive/);
+  assert.ok(performance.now() - started < 500, 'refused without inflating');
+  started = performance.now();
+  refusal(() => readModelDef(rawZip(bomb(4000))), /has 4000 entries, more than the limit of 1000/);
+  assert.ok(performance.now() - started < 500);
+});
+
+void test('refuses small entries that each pass but add up to a bomb, and one huge entry', () => {
+  // 64 KiB of zeros per entry is within the per-entry allowance; 500 of them are not within the archive's.
+  const compressed = deflateRawSync(Buffer.alloc(64 * 1024), { level: 9 });
+  const entries = Array.from({ length: 500 }, (_, i): RawEntry => ({ name: `z/${i}.bin`, method: 8, compressed, size: 64 * 1024, crc: 0 }));
+  refusal(() => readModelDef(zipWith(...entries)), /a ratio over the limit of 200:1 for the archive/);
+  const huge = deflateRawSync(Buffer.alloc(8 * MiB), { level: 9 });
+  refusal(() => readModelDef(zipWith({ name: 'huge.bin', method: 8, compressed: huge, size: 8 * MiB, crc: 0 })), /compression ratio \d+:1 is over the limit of 200:1/, 'huge.bin');
 });
 
 void test('stops a zip bomb that understates its size at the declared size', () => {

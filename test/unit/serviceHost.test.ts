@@ -104,6 +104,7 @@ describe('service host in-process (real MobileNet 0.75)', () => {
   let zip: Buffer;
   const logLines: string[] = [];
   let gate: Promise<void> | undefined;
+  /** Called as a batch starts running: a request is surely in flight then, however busy the machine. */
 
   const infer = (service: string, body: string | Buffer, key = keys.primary, headers: Record<string, string> = {}): Promise<Reply> =>
     call(`${host.url}/v2/models/${service}/infer`, { method: 'POST', token: key, body, headers: { 'content-type': 'application/json', ...headers } });

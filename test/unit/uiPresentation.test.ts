@@ -121,6 +121,14 @@ void describe('tree presentation', () => {
     assert.match(tooltip, /Last error: the model store has no mobilenet_v1_0\.75/);
   });
 
+  void it('shows a hostile error as text: no command link, no control characters', () => {
+    const error = 'labels [click here](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%22%7D) missing\x1b[2J';
+    const tooltip = serviceTooltip(service('evil', 'Failed', { error }));
+    assert.match(tooltip, /Last error: labels \[click here\] \(command:workbench/);
+    assert.doesNotMatch(tooltip, /\]\(/);
+    assert.match(tooltip, /missing\\x1b\[2J$/);
+  });
+
   void it('leaves out what a service that never loaded does not know', () => {
     const tooltip = serviceTooltip(service('new', 'Transitioning', { backend: null, precision: null, synthetic: null }));
     assert.doesNotMatch(tooltip, /Backend|Precision|Weights|Last error/);

@@ -6,7 +6,7 @@ import type { Classification } from '../../workspaces/workspace';
 import { runningWorkspace, withStateOption } from '../localHost';
 import type { StateOption } from '../localHost';
 import { positiveInteger } from '../options';
-import { printJson, table } from '../output';
+import { printJson, table, terminalText } from '../output';
 
 interface ClassifyOptions extends StateOption {
   service: string;
@@ -43,9 +43,12 @@ export function registerClassify(program: Command): void {
 function describe(result: Classification & { image: string }): string {
   const rows = result.predictions.map((p, i) => [String(i + 1), `${(p.score * 100).toFixed(2)}%`, String(p.index), p.label]);
   const timings = Object.entries(result.timings_ms)
-    .map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`)
+    .map(([stage, ms]) => `${terminalText(stage)} ${ms.toFixed(1)}`)
     .join(', ');
   const synthetic = result.synthetic ? ' — SYNTHETIC weights: classes are meaningless' : '';
   const engines = result.engines ? describeStageEngines(result.engines) : result.backend;
-  return `${result.image}\n${table([['#', 'confidence', 'index', 'label'], ...rows])}\nms: ${timings} (${engines}${synthetic})\n`;
+  return `${terminalText(result.image)}
+${table([['#', 'confidence', 'index', 'label'], ...rows])}
+ms: ${timings} (${terminalText(engines)}${synthetic})
+`;
 }

@@ -3,7 +3,7 @@ import { fileDigest } from '../../common/hash';
 import { readModelDefFile } from '../../pipeline/modelDefReader';
 import type { ServiceDef, ServiceStage } from '../../pipeline/serviceDef';
 import { formatShape } from '../../pipeline/shapes';
-import { formatBytes, printJson, table } from '../output';
+import { formatBytes, printJson, table, terminalText } from '../output';
 
 export function registerInspect(program: Command): void {
   program
@@ -30,8 +30,10 @@ export function registerInspect(program: Command): void {
 function describe(zipPath: string, size: number, def: ServiceDef, entries: number): string {
   const labels = 'store' in def.labels ? `${def.labels.store} (from the service's model store)` : def.labels.path;
   return (
-    `${zipPath}: ${formatBytes(size)}, ${entries + 1} entries, every checksum verified\n` +
-    `pipeline "${def.name}", runtime ${def.aml_runtime_version}, labels ${labels}, top ${def.top_k}\n\n`
+    terminalText(`${zipPath}: ${formatBytes(size)}, ${entries + 1} entries, every checksum verified`) +
+    '\n' +
+    terminalText(`pipeline "${def.name}", runtime ${def.aml_runtime_version}, labels ${labels}, top ${def.top_k}`) +
+    '\n\n'
   );
 }
 

@@ -5,12 +5,14 @@ import { ENGINE_PREFERENCES } from '../../runtime/engines/stageEngine';
 import type { EnginePreference } from '../../runtime/engines/stageEngine';
 import { DEFAULTS, startHost } from '../../service/host';
 import { defaultStateDir } from '../../workspaces/local/hostFile';
+import { keepRunningWhenPipesClose } from '../closedPipes';
 import { positiveInteger } from '../options';
 
 interface ServeOptions {
   state: string;
   port: number;
   host: string;
+  allowRemote?: boolean;
   modelStore?: string;
   backend: BackendPreference;
   engine: EnginePreference;
@@ -44,7 +46,8 @@ export function registerServe(program: Command): void {
     .description('run the local service host: the management API and every deployed service over the Open Inference Protocol v2')
     .option('--state <dir>', 'state folder: registered models, services and their keys, host.json', defaultStateDir())
     .option('--port <n>', 'port to listen on; 0 picks a free one', port, 0)
-    .option('--host <address>', 'interface to listen on', DEFAULTS.host)
+    .option('--host <address>', 'interface to listen on; anything but loopback needs --allow-remote', DEFAULTS.host)
+    .option('--allow-remote', 'allow a --host other than loopback: every service is then reachable from the network, protected only by its keys')
     .option('--model-store <dir>', 'featurizer weights and label lists (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
     .addOption(new Option('--engine <name>', 'engine of the model stages: auto = ONNX Runtime wherever a stage compiles, else TensorFlow.js').choices([...ENGINE_PREFERENCES]).default('auto'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads per session (default: every core; services take turns, one batch at a time)', positiveInteger)
@@ -53,10 +56,11 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend of the stages that run on TensorFlow.js').choices(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'))
     .option('--max-batch-size <n>', 'largest batch a service runs at once, unless its deployment sets one', positiveInteger, DEFAULTS.maxBatchSize)
     .option('--max-delay-ms <ms>', 'longest the first queued image waits for others to batch with', milliseconds, DEFAULTS.maxDelayMs)
-    .option('--queue-limit <n>', 'images a service lets wait before answering 429', positiveInteger, DEFAULTS.queueLimit)
+    .option('--queue-limit <n>', 'images a service takes on at once (being read, decoded, queued or run); more are answered 429', positiveInteger, DEFAULTS.queueLimit)
     .option('--synthetic-weights', 'run featurizers without real weights on generated ones (fine for speed, meaningless classes)')
     .action(async (options: ServeOptions, command: Command) => {
       const verbose = command.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false;
+      keepRunningWhenPipesClose();
       // A stray rejection must not take every service down with it: log it and keep serving.
       const onRejection = (reason: unknown): void => {
         process.stderr.write(`unexpected error (the host keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
@@ -66,6 +70,7 @@ export function registerServe(program: Command): void {
         stateDir: options.state,
         port: options.port,
         host: options.host,
+        allowRemote: options.allowRemote ?? false,
         ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
         backend: options.backend,
         engine: options.engine,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { plainNotificationText } from '../../common/displayText';
 import { messageOf } from '../../common/errors';
 import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
 import type { ClassifiedImage, ErrorAction, ErrorMessage, FailureKind, HostToWebviewMessage, PanelAction, ResultMessage } from '../../../webview/protocol';
@@ -242,7 +243,7 @@ class ClassifyPanel {
     }
     void this.act(message.action).catch((error: unknown) => {
       log.error(`the classify panel's ${message.action} failed`, error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('FPGA: {0}', messageOf(error)));
+      void vscode.window.showErrorMessage(vscode.l10n.t('FPGA: {0}', plainNotificationText(messageOf(error))));
     });
   }
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { plainNotificationText } from '../../common/displayText';
 import { UserError } from '../../common/errors';
 import { PipelineInvalidError, packagePipeline } from '../../pipeline/packager';
 import type { ModelInfo, ServiceInfo, Workspace } from '../../workspaces/workspace';
@@ -151,7 +152,8 @@ function announce(command: CommandContext, workspace: Workspace, service: Servic
   log.error(`${service.name} ended ${service.state}: ${reason}`);
   const showLog = vscode.l10n.t('Show Log');
   void vscode.window
-    .showErrorMessage(vscode.l10n.t('Service {0} is {1}: {2}', service.name, service.state, reason.replace(/\s*\n\s*/g, ' ')), showLog)
+    // The reason may quote the model's own text (a labels path, a stage name): shown as text, never as links.
+    .showErrorMessage(vscode.l10n.t('Service {0} is {1}: {2}', service.name, service.state, plainNotificationText(reason)), showLog)
     .then((choice) => {
       if (choice !== showLog) return;
       // The host's log says why a Local service failed (its load error, with the stack); others log here.

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { plainNotificationText } from '../../common/displayText';
 import { isUserError, messageOf } from '../../common/errors';
 import { getLog, showLogOutput } from '../log';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
@@ -33,14 +34,10 @@ export function isCancellation(error: unknown): boolean {
   return error instanceof vscode.CancellationError || (error instanceof Error && error.name === 'AbortError');
 }
 
-/** Toasts are one line; the log keeps the full text. */
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
-}
-
+/** Toasts are one line of plain text (errors may quote a model's text); the log keeps the full text. */
 function showErrorWithLog(message: string): void {
   const showLog = vscode.l10n.t('Show Log');
-  void vscode.window.showErrorMessage(oneLine(message), showLog).then((choice) => {
+  void vscode.window.showErrorMessage(plainNotificationText(message), showLog).then((choice) => {
     if (choice === showLog) showLogOutput();
   });
 }

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import { UserError, messageOf } from '../../common/errors';
 import { MODEL_STORE_SETTING, resolveModelStore } from '../../runtime/modelStore';
-import { readHostFile } from '../../workspaces/local/hostFile';
+import { stateFolderHolder } from '../../service/stateLock';
 import type { HostFile } from '../../workspaces/local/hostFile';
 import { findHost, stopHost } from '../../workspaces/local/hostLauncher';
 import { LocalWorkspace } from '../../workspaces/local/localWorkspace';
@@ -145,7 +145,7 @@ export class LocalHost implements vscode.Disposable {
       log.info(`using the local service host already running at ${existing.url} (pid ${existing.pid})`);
       return this.adopt(existing);
     }
-    await mkdir(this.stateDir, { recursive: true });
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     const args = this.serveArgs();
     log.info(`starting the local service host: ${args.join(' ')}`);
     // The extension host's own runtime runs the CLI: no separate Node installation is needed.
@@ -176,13 +176,16 @@ export class LocalHost implements vscode.Disposable {
 
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (exit !== undefined) {
-        throw new UserError(vscode.l10n.t('The local service host stopped while starting ({0}); see the FPGA Local Host log.', exit));
-      }
-      const host = await readHostFile(this.stateDir);
-      if (host && host.pid === child.pid && (await findHost(this.stateDir))) {
+      // Ours, or the host of another window or `fpga deploy` that won the state folder's lock
+      // (ours then exits, saying which host holds the folder).
+      const host = await findHost(this.stateDir);
+      if (host) {
         log.info(`local service host listening at ${host.url} (pid ${host.pid})`);
+        if (host.pid !== child.pid) this.child = undefined;
         return this.adopt(host);
+      }
+      if (exit !== undefined && !(await stateFolderHolder(this.stateDir))) {
+        throw new UserError(vscode.l10n.t('The local service host stopped while starting ({0}); see the FPGA Local Host log.', exit));
       }
       await sleep(100);
     }
@@ -193,6 +196,7 @@ export class LocalHost implements vscode.Disposable {
   private adopt(host: HostFile): HostFile {
     this.host = host;
     this.stoppedOnPurpose = false;
+    this.lastExit = undefined;
     return host;
   }
 

@@ -3,6 +3,7 @@
  * tooltips, icons and the `contextValue`s the manifest's `viewItem` menus match. Kept free of
  * `vscode` so plain-Node unit tests cover it; the node classes turn it into TreeItems.
  */
+import { plainNotificationText } from '../../common/displayText';
 import { formatBytes } from '../../common/formatBytes';
 import type { ModelInfo, ServiceInfo, ServiceState } from '../../workspaces/workspace';
 import type { Localize } from '../localize';
@@ -98,7 +99,7 @@ export function serviceTooltip(service: ServiceInfo, t: Localize = formatMessage
   if (service.synthetic !== null) {
     lines.push(service.synthetic ? t('Weights: synthetic (fine for speed, meaningless classes)') : t('Weights: pretrained'));
   }
-  if (service.error) lines.push(t('Last error: {0}', service.error));
+  if (service.error) lines.push(t('Last error: {0}', plainNotificationText(service.error)));
   return lines.join('\n');
 }
 

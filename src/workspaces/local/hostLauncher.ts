@@ -1,13 +1,15 @@
 /**
  * Finds the local service host of a state folder, or starts one in the background: a
  * detached `fpga serve` whose output goes to `<state>/host.log`, so it outlives the CLI
- * call that started it.
+ * call that started it. When several callers start one at once (two `fpga deploy` on a cold
+ * folder), the state folder's lock lets one host win, and every caller adopts that host.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors';
+import { stateFolderHolder } from '../../service/stateLock';
 import { HostClient } from './hostClient';
 import { readHostFile } from './hostFile';
 import type { HostFile } from './hostFile';
@@ -41,9 +43,10 @@ export async function findOrStartHost(stateDir: string, options: LaunchOptions):
 }
 
 async function startHost(stateDir: string, options: LaunchOptions): Promise<HostFile> {
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const logPath = join(stateDir, HOST_LOG);
-  const log = openSync(logPath, 'a');
+  // The host tightens the folder at start; the log must not be readable before that either.
+  const log = openSync(logPath, 'a', 0o600);
   const env = { ...process.env, ...(options.modelStore ? { FPGA_MODEL_STORE: options.modelStore } : {}) };
   const child = spawn(process.execPath, [options.cliPath, 'serve', '--state', stateDir, ...(options.serveArgs ?? [])], {
     detached: true,
@@ -57,11 +60,12 @@ async function startHost(stateDir: string, options: LaunchOptions): Promise<Host
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (exited !== undefined) {
+    // Ours, or the one that won the folder's lock from it.
+    const host = await findHost(stateDir);
+    if (host) return host;
+    if (exited !== undefined && !(await stateFolderHolder(stateDir))) {
       throw new UserError(`the local service host stopped at start (exit code ${exited}): ${lastLine(logPath)} — see ${logPath}`);
     }
-    const host = await readHostFile(stateDir);
-    if (host && host.pid === child.pid && (await findHost(stateDir))) return host;
     await sleep(100);
   }
   child.kill();

@@ -1,7 +1,7 @@
 /** Shared pieces of the service host tests: real models and images, HTTP calls, hand-made bad images. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import { packagePipeline } from '../../../src/pipeline/packager';
 import type { Prediction } from '../../../src/runtime/types';
 import type { ServiceKeys } from '../../../src/service/keys';
@@ -166,4 +166,44 @@ export function bytesElements(elements: Buffer[]): Buffer {
 export function splitBinaryReply(reply: Reply): { header: Record<string, unknown>; binary: Buffer } {
   const length = Number(reply.headers.get('inference-header-content-length'));
   return { header: JSON.parse(reply.body.subarray(0, length).toString('utf8')) as Record<string, unknown>, binary: reply.body.subarray(length) };
+}
+
+/** A zip of `count` entries of 1 MiB of zeros, ~1 KiB each compressed: the shape that froze the host. */
+export function manyEntryBomb(count: number): Buffer {
+  const data = deflateRawSync(Buffer.alloc(1024 * 1024), { level: 9 });
+  const crc = crc32(Buffer.alloc(1024 * 1024));
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const name = Buffer.from(`zeros/${i}.bin`);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(1024 * 1024, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(1024 * 1024, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    centrals.push(central, name);
+    offset += local.length + name.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
 }

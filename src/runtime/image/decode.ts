@@ -123,15 +123,14 @@ async function decodeWithSharp(bytes: Uint8Array, format: SharpFormat, maxPixels
   const [width, height] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
   const shrink = format === 'jpeg' ? shrinkFactor(width, height, target) : 1;
   const { data, info } = await withSharp(format, () => {
-    const image = sharp(input, { pages: 1, limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'error' }).rotate();
+    const image = sharp(input, { pages: 1, limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'error' });
+    if ((meta.orientation ?? 1) !== 1) image.rotate();
     // The exact 1/shrink size is what libjpeg's scaled decode gives, so sharp's resize after it has nothing left to do.
     if (shrink > 1) image.resize({ width: Math.ceil(width / shrink), height: Math.ceil(height / shrink), fit: 'fill', fastShrinkOnLoad: true });
-    return image
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    // Most photos are already 8-bit sRGB without alpha: each operation skipped is a pass over the pixels saved.
+    const plainRgb = meta.channels === 3 && !meta.hasAlpha && meta.space === 'srgb' && meta.depth === 'uchar';
+    if (!plainRgb) image.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha();
+    return image.raw().toBuffer({ resolveWithObject: true });
   });
   return { width: info.width, height: info.height, data: toRgb(data, info.channels) };
 }

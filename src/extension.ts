@@ -3,6 +3,7 @@ import { registerCommands } from './ui/commands/registerCommands';
 import { LocalHost } from './ui/localHost/localHost';
 import { registerLocalHostStatusBar } from './ui/localHost/statusBar';
 import { createLog, getLog } from './ui/log';
+import { registerFeaturizerQuickFix } from './ui/featurizerQuickFix';
 import { registerPipelineDiagnostics } from './ui/pipelineDiagnostics';
 import type { FpgaExtensionApi } from './ui/testApi';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   const workspaces = new WorkspaceRegistry(localHost);
   context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
+  registerFeaturizerQuickFix(context);
   registerCommands(context, diagnostics, workspaces);
   const workspacesTree = registerWorkspacesView(context, workspaces);
   registerLocalHostStatusBar(context, workspaces);

@@ -85,10 +85,12 @@ void describe('tree presentation', () => {
   });
 
   void it('gives each state its icon and colour', () => {
-    assert.deepEqual(serviceIcon('Transitioning'), { id: 'sync~spin' });
-    assert.deepEqual(serviceIcon('Healthy'), { id: 'pass', color: 'charts.green' });
-    assert.deepEqual(serviceIcon('Failed'), { id: 'error', color: 'charts.red' });
-    assert.deepEqual(serviceIcon('Deleting'), { id: 'trash' });
+    assert.deepEqual(serviceIcon({ state: 'Transitioning', synthetic: null }), { id: 'sync~spin' });
+    assert.deepEqual(serviceIcon({ state: 'Healthy', synthetic: false }), { id: 'pass', color: 'charts.green' });
+    assert.deepEqual(serviceIcon({ state: 'Failed', synthetic: true }), { id: 'error', color: 'charts.red' });
+    assert.deepEqual(serviceIcon({ state: 'Deleting', synthetic: false }), { id: 'trash' });
+    // Generated weights never wear the green check of a real service.
+    assert.deepEqual(serviceIcon({ state: 'Healthy', synthetic: true }), { id: 'circle-large-outline', color: 'charts.yellow' });
   });
 
   void it('keeps polling only while a service is Transitioning or Deleting', () => {
@@ -112,12 +114,13 @@ void describe('tree presentation', () => {
 
   void it('describes a service by model and scoring URI; the tooltip has backend, precision, weights and the last error', () => {
     const failed = service('cats', 'Failed', { error: 'the model store has no mobilenet_v1_0.75', synthetic: true });
-    assert.equal(serviceDescription(failed), `mobilenet-imagenet:1 · ${failed.scoring_uri}`);
+    assert.equal(serviceDescription(failed), `mobilenet-imagenet:1 · generated weights · Failed · ${failed.scoring_uri}`);
+    assert.equal(serviceDescription(service('cats', 'Healthy')), `mobilenet-imagenet:1 · real weights · ${failed.scoring_uri}`);
     const tooltip = serviceTooltip(failed);
     assert.match(tooltip, /Service cats: Failed/);
     assert.match(tooltip, /Backend: wasm/);
     assert.match(tooltip, /Precision: fp32/);
-    assert.match(tooltip, /Weights: synthetic/);
+    assert.match(tooltip, /Weights: generated/);
     assert.match(tooltip, /Last error: the model store has no mobilenet_v1_0\.75/);
   });
 

@@ -4,6 +4,8 @@ import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { classifyImage } from './classifyImage';
 import { comingSoon } from './comingSoon';
 import { copyPrimaryKey } from './copyPrimaryKey';
+import { copySampleRequest } from './copySampleRequest';
+import { copySecondaryKey } from './copySecondaryKey';
 import { copyScoringUri } from './copyScoringUri';
 import { deleteModel } from './deleteModel';
 import { deleteService } from './deleteService';
@@ -41,6 +43,8 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.signInToAzure': comingSoon,
   'fpga.copyScoringUri': copyScoringUri,
   'fpga.copyPrimaryKey': copyPrimaryKey,
+  'fpga.copySecondaryKey': copySecondaryKey,
+  'fpga.copySampleRequest': copySampleRequest,
   'fpga.regenerateKeys': regenerateKeys,
 };
 

@@ -1,4 +1,6 @@
 import type * as vscode from 'vscode';
+import { localClassifyEnvironment } from './ui/classify/classifyEnvironment';
+import { registerClassifyPanelSerializer } from './ui/classify/classifyPanel';
 import { registerCommands } from './ui/commands/registerCommands';
 import { LocalHost } from './ui/localHost/localHost';
 import { registerLocalHostStatusBar } from './ui/localHost/statusBar';
@@ -22,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   registerCommands(context, diagnostics, workspaces);
   const workspacesTree = registerWorkspacesView(context, workspaces);
   registerLocalHostStatusBar(context, workspaces);
+  context.subscriptions.push(registerClassifyPanelSerializer(localClassifyEnvironment(context.extensionUri, context.globalState, workspaces)));
   const { version } = context.extension.packageJSON as { version: string };
   getLog('extension').info(`FPGA Model Services ${version} activated`);
   return { workspacesTree };

@@ -7,6 +7,7 @@ import {
   modelDescription,
   modelLabel,
   modelTooltip,
+  orderForPick,
   serviceContextValue,
   serviceCount,
   serviceDescription,
@@ -14,6 +15,7 @@ import {
   serviceTooltip,
   sortModels,
   sortServices,
+  withPending,
 } from '../../src/ui/tree/presentation';
 import type { ModelInfo, ServiceInfo, ServiceState } from '../../src/workspaces/workspace';
 
@@ -136,5 +138,17 @@ void describe('tree presentation', () => {
     assert.equal(serviceCount(1), '1 service');
     assert.equal(serviceCount(3), '3 services');
     assert.equal(serviceCount(0), '0 services');
+  });
+
+  void it('offers real-weights services first in the service pick, the last used first within its group', () => {
+    const services = [service('zebra', 'Healthy'), service('fake', 'Healthy', { synthetic: true }), service('alpha', 'Healthy')];
+    assert.deepEqual(orderForPick(services, 'fake').map((s) => s.name), ['alpha', 'zebra', 'fake']);
+    assert.deepEqual(orderForPick(services, 'zebra').map((s) => s.name), ['zebra', 'alpha', 'fake']);
+  });
+
+  void it("shows this window's deploys and deletes before the host lists them so", () => {
+    const { services, deploying } = withPending([service('cats', 'Healthy'), service('dogs', 'Healthy')], new Map([['dogs', 'Deleting'], ['new', 'Transitioning'], ['cats', 'Transitioning']] as const));
+    assert.deepEqual(services.map((s) => `${s.name} ${s.state}`), ['cats Healthy', 'dogs Deleting']);
+    assert.deepEqual(deploying, ['new']);
   });
 });

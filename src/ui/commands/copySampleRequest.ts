@@ -1,17 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import { activeImage } from '../classify/imageTargets';
 import type { SampleLanguage } from '../sampleRequest';
 import { sampleRequest } from '../sampleRequest';
 import type { CommandContext } from './runCommand';
 import { serviceTarget } from './treeTargets';
-
-/** The image in the active editor or preview, for a sample that runs as pasted. */
-function openImagePath(): string | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
-  return uri?.scheme === 'file' && /\.(png|jpe?g|bmp|gif|webp)$/i.test(uri.path) ? uri.fsPath : undefined;
-}
 
 /**
  * FPGA: Copy Sample Request — a curl command or a Python script that calls the service from
@@ -38,7 +32,9 @@ export async function copySampleRequest(command: CommandContext, node?: unknown,
   }
   const { primary } = await workspace.getKeys(service.name);
   const top = vscode.workspace.getConfiguration().get<number>('fpga.defaultTopK') ?? 5;
-  const imagePath = openImagePath();
+  // The image open in the editor, if any, so the sample runs as pasted.
+  const open = activeImage();
+  const imagePath = open?.scheme === 'file' ? open.fsPath : undefined;
   const text = sampleRequest(chosen, { service, workspaceLabel: workspace.label, key: primary, top, ...(imagePath ? { imagePath } : {}) });
   await vscode.env.clipboard.writeText(text);
   void vscode.window.showInformationMessage(

@@ -3,6 +3,7 @@ import type { PipelineDiagnostics } from '../pipelineDiagnostics';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { classifyImage } from './classifyImage';
 import { comingSoon } from './comingSoon';
+import { compareServices } from './compareServices';
 import { copyPrimaryKey } from './copyPrimaryKey';
 import { copySampleRequest } from './copySampleRequest';
 import { copySecondaryKey } from './copySecondaryKey';
@@ -31,6 +32,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.showLog': showLog,
   'fpga.deploy': deploy,
   'fpga.classifyImage': classifyImage,
+  'fpga.compareServices': compareServices,
   'fpga.deleteService': deleteService,
   'fpga.deleteModel': deleteModel,
   'fpga.revealModelZip': revealModelZip,

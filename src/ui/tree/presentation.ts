@@ -72,6 +72,16 @@ export function withPending(
   };
 }
 
+/**
+ * Real-weights services first (the pick pre-selects the first item, and a generated-weights
+ * service's classes are meaningless), the one used last first within its group, then by name.
+ */
+export function orderForPick(services: readonly ServiceInfo[], previous: string | undefined): ServiceInfo[] {
+  return [...services].sort(
+    (a, b) => Number(a.synthetic === true) - Number(b.synthetic === true) || Number(b.name === previous) - Number(a.name === previous) || a.name.localeCompare(b.name),
+  );
+}
+
 export function sortServices(services: readonly ServiceInfo[]): ServiceInfo[] {
   return [...services].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -61,7 +61,8 @@ export async function imagesToClassify(target: unknown, selected: unknown, canSe
     if (isImageUri(uri)) images.push(uri);
     else if (await isFolder(uri)) images.push(...(await imagesIn(uri)));
   }
-  const unique = [...new Map(images.map((uri) => [uri.toString(), uri])).values()];
+  // By path, as the Explorer lists them, whatever order they were selected in.
+  const unique = [...new Map(images.map((uri) => [uri.toString(), uri])).values()].sort((a, b) => a.path.localeCompare(b.path));
   if (unique.length === 0) {
     const names = chosen.map((uri) => path.posix.basename(uri.path)).join(', ');
     throw new UserError(vscode.l10n.t('{0} holds no image the service decodes (PNG, JPEG, BMP, GIF or WebP): choose image files or a folder of them.', names));

@@ -209,7 +209,7 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
   }
 }
 
-export function isCellMessage(value: unknown): value is CellMessage {
+function isCellMessage(value: unknown): value is CellMessage {
   if (!isObject(value)) return false;
   switch (value.type) {
     case 'busy':

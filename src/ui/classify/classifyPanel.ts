@@ -25,7 +25,7 @@ import { panelHtml } from './panelHtml';
 import { NoHealthyServiceError, pickHealthyService } from './pickService';
 
 const log = getLog('classify');
-export const CLASSIFY_VIEW_TYPE = 'fpga.classify';
+const CLASSIFY_VIEW_TYPE = 'fpga.classify';
 /** A service that is still loading after the host (re)started gets this long to turn Healthy. */
 const TRANSITION_WAIT_MS = 120_000;
 const TRANSITION_POLL_MS = 500;
@@ -200,6 +200,8 @@ class ClassifyPanel {
   async run(): Promise<ClassifyOutcome> {
     const run = ++this.runs;
     const current = (): boolean => run === this.runs && !this.disposed;
+    // Thumbnails first, so every card (and any error) shows its image; a failed read is reported by its cell.
+    for (const image of this.images) await this.load(image).catch(() => undefined);
     this.cells = new Map();
     for (const image of this.images) for (const service of this.servicesOrNone()) this.setCell(image, service, this.busy(image, service));
     this.show();
@@ -218,8 +220,6 @@ class ClassifyPanel {
     }
     this.workspaceLabel = workspace.label;
     this.postSession();
-    // Thumbnails first, so every card shows its image while the service works; a failed read is reported by its cell.
-    for (const image of this.images) await this.load(image).catch(() => undefined);
     this.cells = new Map();
     for (const image of this.images) for (const service of this.services) this.setCell(image, service, this.busy(image, service));
     if (current()) this.show();

@@ -266,7 +266,12 @@ try {
   // 7. A window reload brings the comparison back: VS Code hands the page's saved state to the
   // extension, which runs it again. The reload stopped the host this window started, so the
   // panel offers Start Local Host first.
-  await page.reload();
+  // Developer: Reload Window, as a user would: the workbench saves its editors before reloading (a browser reload may not).
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 });
+  await page.keyboard.type('Developer: Reload Window');
+  await sleep(500);
+  await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.keyboard.press('Enter')]);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.tab', { hasText: 'Compare on cat.bmp' }).first().click({ timeout: 60_000 });
   const restored = activePanel(page);

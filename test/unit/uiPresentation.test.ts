@@ -124,6 +124,10 @@ void describe('tree presentation', () => {
     assert.match(tooltip, /Precision: fp32/);
     assert.match(tooltip, /Weights: generated/);
     assert.match(tooltip, /Last error: the model store has no mobilenet_v1_0\.75/);
+    // Everything a client needs: the key header, the body, and where to copy a ready request.
+    assert.match(tooltip, /Authorization: Bearer <primary or secondary key>/);
+    assert.match(tooltip, /input "image", BYTES/);
+    assert.match(tooltip, /Copy Sample Request/);
   });
 
   void it('leaves out what a service that never loaded does not know', () => {

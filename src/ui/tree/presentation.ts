@@ -141,6 +141,12 @@ export function serviceTooltip(service: ServiceInfo, t: Localize = formatMessage
     lines.push(service.synthetic ? t('Weights: generated (real timings, meaningless classes)') : t('Weights: real (pretrained)'));
   }
   if (service.error) lines.push(t('Last error: {0}', service.error));
+  // What a client needs besides the URI: how to send the key and the image, and where to get a ready request.
+  lines.push(
+    '',
+    t('Calling it: POST to the scoring URI with the header "Authorization: Bearer <primary or secondary key>" and an Open Inference Protocol v2 body (input "image", BYTES, base64; output "scores" with parameters.classification = k for the top k).'),
+    t('Right-click › Copy Sample Request for a curl command or a Python script with the key filled in.'),
+  );
   return lines.join('\n');
 }
 

@@ -1,8 +1,11 @@
 import type * as vscode from 'vscode';
+import { localClassifyEnvironment } from './ui/classify/classifyEnvironment';
+import { registerClassifyPanelSerializer } from './ui/classify/classifyPanel';
 import { registerCommands } from './ui/commands/registerCommands';
 import { LocalHost } from './ui/localHost/localHost';
 import { registerLocalHostStatusBar } from './ui/localHost/statusBar';
 import { createLog, getLog } from './ui/log';
+import { registerFeaturizerQuickFix } from './ui/featurizerQuickFix';
 import { registerPipelineDiagnostics } from './ui/pipelineDiagnostics';
 import type { FpgaExtensionApi } from './ui/testApi';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
@@ -17,9 +20,11 @@ export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   const workspaces = new WorkspaceRegistry(localHost);
   context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
+  registerFeaturizerQuickFix(context);
   registerCommands(context, diagnostics, workspaces);
   const workspacesTree = registerWorkspacesView(context, workspaces);
   registerLocalHostStatusBar(context, workspaces);
+  context.subscriptions.push(registerClassifyPanelSerializer(localClassifyEnvironment(context.extensionUri, context.globalState, workspaces)));
   const { version } = context.extension.packageJSON as { version: string };
   getLog('extension').info(`FPGA Model Services ${version} activated`);
   return { workspacesTree };

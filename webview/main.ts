@@ -3,7 +3,18 @@
  * confidence bars, and where the time went. It only renders what the host sends
  * (webview/protocol.ts) and posts the user's button presses back; the host does the work.
  */
-import type { BusyMessage, ClassifiedImage, ErrorMessage, HostToWebviewMessage, PanelAction, ResultMessage, WebviewToHostMessage } from './protocol';
+import type {
+  BoardMessage,
+  BusyMessage,
+  CellMessage,
+  ClassifiedImage,
+  ErrorMessage,
+  HostToWebviewMessage,
+  PanelAction,
+  ResultMessage,
+  SessionMessage,
+  WebviewToHostMessage,
+} from './protocol';
 import { isHostToWebviewMessage } from './protocol';
 import { barValue, formatMs, formatPercent, shareOf } from './format';
 import { provideVSCodeDesignSystem, vsCodeButton, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
@@ -17,11 +28,13 @@ interface VsCodeApi<State> {
 declare function acquireVsCodeApi<State>(): VsCodeApi<State>;
 
 /**
- * What survives the panel being hidden (it is not retained): the last message shown, so the
- * page paints at once when it comes back, before the host answers `ready`.
+ * What survives the panel being hidden (it is not retained) or the window reloading: the last
+ * message shown, so the page paints at once, and what it classifies, which the host reads
+ * back to classify the same images again after a reload.
  */
 interface PanelState {
-  shown?: HostToWebviewMessage;
+  shown?: CellMessage | BoardMessage;
+  session?: SessionMessage;
 }
 
 // Defines <vscode-button> and <vscode-progress-ring>; elements created later upgrade as they are added.
@@ -87,17 +100,15 @@ function serviceLine(result: ResultMessage): HTMLElement[] {
   const meta = element('p', 'meta');
   const name = element('span', 'service-name', result.service.name);
   meta.append('Service ', name, ` · ${result.service.backend} · ${result.service.precision}`);
-  if (!result.service.synthetic) return [meta];
-  const badge = element('p', 'badge synthetic', 'synthetic weights: classes are meaningless');
-  badge.title = 'This service runs generated weights: its timings are real, its class names are not.';
-  return [meta, badge];
+  return [meta, weightsBadge(result.service.synthetic)];
 }
 
-function predictions(result: ResultMessage): HTMLElement {
+/** Headings get ids for aria-labelledby; a comparison shows several sections of each kind, so ids carry a suffix. */
+function predictions(result: ResultMessage, idSuffix = ''): HTMLElement {
   const section = element('section', 'predictions');
-  section.setAttribute('aria-labelledby', 'predictions-heading');
+  section.setAttribute('aria-labelledby', `predictions-heading${idSuffix}`);
   const heading = element('h2', undefined, `Top ${result.predictions.length} classes`);
-  heading.id = 'predictions-heading';
+  heading.id = `predictions-heading${idSuffix}`;
   const list = element('ol', 'prediction-list');
   result.predictions.forEach((prediction, rank) => {
     const percent = formatPercent(prediction.score);
@@ -118,11 +129,11 @@ function predictions(result: ResultMessage): HTMLElement {
   return section;
 }
 
-function timings(result: ResultMessage): HTMLElement {
+function timings(result: ResultMessage, idSuffix = ''): HTMLElement {
   const section = element('section', 'timings');
-  section.setAttribute('aria-labelledby', 'timings-heading');
+  section.setAttribute('aria-labelledby', `timings-heading${idSuffix}`);
   const heading = element('h2', undefined, 'Latency');
-  heading.id = 'timings-heading';
+  heading.id = `timings-heading${idSuffix}`;
   const summary = element('p', 'latency');
   summary.append(element('span', 'latency-total', formatMs(result.totalMs)), element('span', 'latency-note', ` in the service · ${formatMs(result.roundTripMs)} round trip`));
   const table = element('table', 'stages');
@@ -155,29 +166,111 @@ function renderResult(result: ResultMessage): HTMLElement[] {
     actionRow([
       actionButton('Run Again', 'runAgain', true),
       actionButton('Switch Service', 'switchService', false),
+      actionButton('Compare with Another Service', 'addService', false),
       actionButton('Copy Result JSON', 'copyResult', false),
     ]),
   ];
 }
 
-function renderError(error: ErrorMessage): HTMLElement[] {
-  const meta = error.service ? [element('p', 'meta', `Service ${error.service}`)] : [];
-  const box = element('div', `error ${error.kind}`);
-  box.setAttribute('role', 'alert');
-  box.append(element('p', 'error-message', error.message));
-  if (error.detail) box.append(element('p', 'error-detail', error.detail));
-  const buttons = error.actions.map(({ action, label }, i) => actionButton(label, action, i === 0));
-  return [header(error.image, meta), box, actionRow(buttons)];
+function weightsBadge(synthetic: boolean): HTMLElement {
+  if (!synthetic) return element('p', 'badge real', 'real weights');
+  const badge = element('p', 'badge synthetic', 'generated weights: classes are meaningless');
+  badge.title = 'This service runs generated weights: its timings are real, its class names are not.';
+  return badge;
 }
 
-function renderBusy(busy: BusyMessage): HTMLElement[] {
-  const meta = busy.service ? [element('p', 'meta', `Service ${busy.service}`)] : [];
+function busyRow(text: string): HTMLElement {
   const status = element('div', 'busy');
   status.setAttribute('role', 'status');
   const ring = document.createElement('vscode-progress-ring');
   ring.setAttribute('aria-hidden', 'true');
-  status.append(ring, element('span', undefined, busy.service ? `Classifying with ${busy.service}…` : 'Classifying…'));
-  return [header(busy.image, meta), status];
+  status.append(ring, element('span', undefined, text));
+  return status;
+}
+
+function errorBox(error: ErrorMessage): HTMLElement {
+  const box = element('div', `error ${error.kind}`);
+  box.setAttribute('role', 'alert');
+  box.append(element('p', 'error-message', error.message));
+  if (error.detail) box.append(element('p', 'error-detail', error.detail));
+  return box;
+}
+
+/** A batch card: the image, its top class and latency, the top 5 behind a disclosure. */
+function batchCard(cell: CellMessage, index: number): HTMLElement {
+  const card = element('article', `card ${cell.type}`);
+  const image = cell.image;
+  if (image?.src) {
+    const thumb = element('img', 'thumb');
+    thumb.addEventListener('error', () => thumb.classList.add('undecodable'));
+    thumb.src = image.src;
+    thumb.alt = image.name;
+    card.append(thumb);
+  }
+  card.append(element('h2', 'card-title', image?.name ?? `Image ${index + 1}`));
+  if (cell.type === 'busy') card.append(busyRow('Classifying…'));
+  if (cell.type === 'error') card.append(errorBox(cell));
+  if (cell.type === 'result') {
+    const top = cell.predictions[0];
+    if (top) {
+      const line = element('p', 'top1');
+      line.append(element('span', 'label', top.label), element('span', 'score', ` ${formatPercent(top.score)}`));
+      card.append(line);
+    }
+    card.append(element('p', 'meta', `${formatMs(cell.totalMs)} in the service · ${formatMs(cell.roundTripMs)} round trip`));
+    const more = element('details', 'top5');
+    more.append(element('summary', undefined, `Top ${cell.predictions.length}`), predictions(cell, `-${index}`));
+    card.append(more);
+  }
+  return card;
+}
+
+/** A comparison column: one service's answer for the image, with its backend, precision and weights. */
+function compareColumn(cell: CellMessage, index: number): HTMLElement {
+  const column = element('section', `column ${cell.type}`);
+  const name = cell.type === 'result' ? cell.service.name : (cell.service ?? 'no service');
+  column.append(element('h2', 'column-title', name));
+  if (cell.type === 'busy') column.append(busyRow(`Classifying with ${name}…`));
+  if (cell.type === 'error') column.append(errorBox(cell));
+  if (cell.type === 'result') {
+    column.append(element('p', 'meta', `${cell.service.backend} · ${cell.service.precision}`), weightsBadge(cell.service.synthetic));
+    column.append(predictions(cell, `-${index}`), timings(cell, `-${index}`));
+  }
+  return column;
+}
+
+function renderBoard(board: BoardMessage): HTMLElement[] {
+  const buttons = board.actions.map(({ action, label }, i) => actionButton(label, action, i === 0));
+  if (board.layout === 'compare') {
+    const first = board.cells[0];
+    const head = header(first?.image, [element('p', 'meta', `${board.cells.length} services side by side`)]);
+    const columns = element('div', 'columns');
+    columns.append(...board.cells.map(compareColumn));
+    return [head, actionRow(buttons), columns];
+  }
+  const done = board.cells.filter((cell) => cell.type !== 'busy').length;
+  const service = board.cells.find((cell): cell is ResultMessage => cell.type === 'result')?.service;
+  const about = element('div', 'about');
+  about.append(element('h1', 'title', `${board.cells.length} images`));
+  const meta = element('p', 'meta', `${done} of ${board.cells.length} classified${service ? ` · service ${service.name} · ${service.backend} · ${service.precision}` : ''}`);
+  about.append(meta);
+  if (service) about.append(weightsBadge(service.synthetic));
+  const head = element('header', 'header');
+  head.append(about);
+  const grid = element('div', 'grid');
+  grid.append(...board.cells.map(batchCard));
+  return [head, actionRow(buttons), grid];
+}
+
+function renderError(error: ErrorMessage): HTMLElement[] {
+  const meta = error.service ? [element('p', 'meta', `Service ${error.service}`)] : [];
+  const buttons = error.actions.map(({ action, label }, i) => actionButton(label, action, i === 0));
+  return [header(error.image, meta), errorBox(error), actionRow(buttons)];
+}
+
+function renderBusy(busy: BusyMessage): HTMLElement[] {
+  const meta = busy.service ? [element('p', 'meta', `Service ${busy.service}`)] : [];
+  return [header(busy.image, meta), busyRow(busy.service ? `Classifying with ${busy.service}…` : 'Classifying…')];
 }
 
 /**
@@ -188,6 +281,10 @@ function renderBusy(busy: BusyMessage): HTMLElement[] {
 let focusAfterBusy: string | undefined;
 
 function render(message: HostToWebviewMessage): void {
+  if (message.type === 'session') {
+    vscode.setState({ ...vscode.getState(), session: message });
+    return;
+  }
   const active = document.activeElement;
   const focused = (active instanceof HTMLElement ? active.dataset.action : undefined) ?? focusAfterBusy;
   switch (message.type) {
@@ -200,9 +297,13 @@ function render(message: HostToWebviewMessage): void {
     case 'busy':
       root.replaceChildren(...renderBusy(message));
       break;
+    case 'board':
+      root.replaceChildren(...renderBoard(message));
+      break;
   }
-  root.setAttribute('aria-busy', String(message.type === 'busy'));
-  vscode.setState({ shown: message });
+  root.classList.toggle('wide', message.type === 'board');
+  root.setAttribute('aria-busy', String(message.type === 'busy' || (message.type === 'board' && message.cells.some((c) => c.type === 'busy'))));
+  vscode.setState({ ...vscode.getState(), shown: message });
   focusAfterBusy = message.type === 'busy' ? focused : undefined;
   if (focused !== undefined && message.type !== 'busy') {
     (root.querySelector<HTMLElement>(`[data-action="${focused}"]`) ?? root.querySelector<HTMLElement>('[data-action]'))?.focus();

@@ -63,7 +63,7 @@ export interface ResultMessage {
 }
 
 /** What a button in the panel asks the host to do. */
-export type PanelAction = 'runAgain' | 'switchService' | 'copyResult' | 'startLocalHost' | 'deploy' | 'showLog';
+export type PanelAction = 'runAgain' | 'switchService' | 'addService' | 'copyResult' | 'exportCsv' | 'exportJson' | 'startLocalHost' | 'deploy' | 'showLog';
 
 /** A button the host offers with an error: its (localized) label and what it does. */
 export interface ErrorAction {
@@ -88,7 +88,34 @@ export interface ErrorMessage {
   service?: string;
 }
 
-export type HostToWebviewMessage = BusyMessage | ResultMessage | ErrorMessage;
+/** One image on one service, as a single-image panel would show it. */
+export type CellMessage = BusyMessage | ResultMessage | ErrorMessage;
+
+/**
+ * Several classifications in one panel: `batch` is many images on one service (a grid of
+ * cards), `compare` is one image on several services (columns side by side).
+ */
+export interface BoardMessage {
+  type: 'board';
+  layout: 'batch' | 'compare';
+  /** Image order for a batch, service order for a comparison. */
+  cells: CellMessage[];
+  /** The panel's buttons, first is the primary one. */
+  actions: ErrorAction[];
+}
+
+/**
+ * What the panel classifies, for the page to keep in its saved state: after a window reload
+ * VS Code hands that state back and the host classifies the same images on the same services.
+ */
+export interface SessionMessage {
+  type: 'session';
+  /** Image URIs (`Uri.toString()`). */
+  images: string[];
+  services: string[];
+}
+
+export type HostToWebviewMessage = CellMessage | BoardMessage | SessionMessage;
 
 /** The webview's script runs and listens: the host posts nothing before this. */
 export interface ReadyMessage {
@@ -103,7 +130,17 @@ export interface ActionMessage {
 
 export type WebviewToHostMessage = ReadyMessage | ActionMessage;
 
-const PANEL_ACTIONS: ReadonlySet<string> = new Set<PanelAction>(['runAgain', 'switchService', 'copyResult', 'startLocalHost', 'deploy', 'showLog']);
+const PANEL_ACTIONS: ReadonlySet<string> = new Set<PanelAction>([
+  'runAgain',
+  'switchService',
+  'addService',
+  'copyResult',
+  'exportCsv',
+  'exportJson',
+  'startLocalHost',
+  'deploy',
+  'showLog',
+]);
 const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureKind>(['hostDown', 'unauthorized', 'unavailable', 'rejected', 'unreadable', 'noService', 'failed']);
 
 type Fields = Record<string, unknown>;
@@ -157,6 +194,22 @@ function isArrayOf<T>(value: unknown, guard: (v: unknown) => v is T): value is T
  * malformed message is ignored instead of breaking the page.
  */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'board':
+      return (
+        (value.layout === 'batch' || value.layout === 'compare') &&
+        isArrayOf(value.cells, isCellMessage) &&
+        isArrayOf(value.actions, isErrorAction)
+      );
+    case 'session':
+      return isArrayOf(value.images, isString) && isArrayOf(value.services, isString);
+    default:
+      return isCellMessage(value);
+  }
+}
+
+function isCellMessage(value: unknown): value is CellMessage {
   if (!isObject(value)) return false;
   switch (value.type) {
     case 'busy':

@@ -10,9 +10,8 @@ const log = getLog('diagnostics');
 /** What the rest of the UI may do with the "fpga" diagnostics. */
 export interface PipelineDiagnostics {
   /**
-   * Shows the problems that made packaging `uri` fail. Schema problems are included while
-   * the file is closed; once it is open the JSON language service reports those itself
-   * and the live check below takes over.
+   * Shows the problems packaging `uri` found (the ones that made it fail, or its warnings);
+   * once the file is open the live check below takes over.
    */
   publishPackageProblems(uri: vscode.Uri, problems: readonly Problem[]): void;
   /** Re-checks `uri` if it is open, else forgets what was shown for it. */
@@ -46,8 +45,10 @@ function rangeFromPosition(problem: Problem): vscode.Range {
 
 /**
  * Checks every open `*.pipeline.json` as the user types (debounced), opens and saves it,
- * and publishes the semantic problems (stage shapes, files, featurizers): the schema
- * problems already come from the JSON language service through `jsonValidation`.
+ * and publishes every problem packaging would find: the semantic ones (stage shapes, files,
+ * featurizers) and the schema ones. The JSON language service shows schema violations too
+ * (through `jsonValidation`), but only as warnings, while they stop packaging: the Problems
+ * view must count them as the errors they are.
  */
 class PipelineDiagnosticsController implements PipelineDiagnostics, vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('fpga');
@@ -73,7 +74,7 @@ class PipelineDiagnosticsController implements PipelineDiagnostics, vscode.Dispo
   publishPackageProblems(uri: vscode.Uri, problems: readonly Problem[]): void {
     const document = this.openDocument(uri);
     if (document) {
-      this.publish(document, problems.filter((p) => p.source === 'semantic'));
+      this.publish(document, problems);
     } else {
       this.collection.set(uri, problems.map((p) => toDiagnostic(p, rangeFromPosition(p))));
     }
@@ -121,7 +122,7 @@ class PipelineDiagnosticsController implements PipelineDiagnostics, vscode.Dispo
     this.pending.delete(key);
     try {
       const { problems } = validatePipelineText(document.getText(), document.uri.fsPath);
-      this.publish(document, problems.filter((p) => p.source === 'semantic'));
+      this.publish(document, problems);
     } catch (error) {
       // A bug in the checker must not take the editor down with it; the log has the stack.
       log.error(`Could not check ${document.uri.fsPath}`, error);

@@ -12,6 +12,9 @@ export class WorkspaceRegistry implements vscode.Disposable {
   /** Fires whenever someone (the tree, a command) has listed a workspace's services. */
   readonly onDidLoadServices = this.servicesLoaded.event;
   private readonly subscription: vscode.Disposable;
+  /** Deploys and deletes this window started and has not seen finish, by workspace label and service name. */
+  private readonly pending = new Map<string, Map<string, PendingState>>();
+  private readonly lastListed = new Map<string, readonly ServiceInfo[]>();
 
   constructor(readonly localHost: LocalHost) {
     this.subscription = localHost.onDidChange(() => this.changed.fire());
@@ -39,7 +42,33 @@ export class WorkspaceRegistry implements vscode.Disposable {
   }
 
   reportServices(workspace: Workspace, services: readonly ServiceInfo[]): void {
+    this.lastListed.set(workspace.label, services);
     this.servicesLoaded.fire({ workspace, services });
+  }
+
+  /** What the workspace listed last time, for a tree that cannot wait for a busy host. */
+  lastServices(workspace: Workspace): readonly ServiceInfo[] | undefined {
+    return this.lastListed.get(workspace.label);
+  }
+
+  /**
+   * Marks a service as being deployed or deleted by this window until `clearPending`: the
+   * tree shows the row in that state at once, whatever the host answers meanwhile.
+   */
+  markPending(workspace: Workspace, name: string, state: PendingState): void {
+    const byName = this.pending.get(workspace.label) ?? new Map<string, PendingState>();
+    byName.set(name, state);
+    this.pending.set(workspace.label, byName);
+    this.changed.fire();
+  }
+
+  clearPending(workspace: Workspace, name: string): void {
+    this.pending.get(workspace.label)?.delete(name);
+    this.changed.fire();
+  }
+
+  pendingServices(workspace: Workspace): ReadonlyMap<string, PendingState> {
+    return this.pending.get(workspace.label) ?? new Map<string, PendingState>();
   }
 
   /** Call after every change a command makes: the tree and the status bar reload. */
@@ -53,6 +82,8 @@ export class WorkspaceRegistry implements vscode.Disposable {
     this.servicesLoaded.dispose();
   }
 }
+
+export type PendingState = 'Transitioning' | 'Deleting';
 
 export interface ServicesLoaded {
   workspace: Workspace;

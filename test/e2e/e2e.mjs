@@ -1,8 +1,10 @@
 // The end-to-end UI tier: Debian's chromium, driven by playwright-core, uses the extension in
-// code-server like a person would. It deploys examples/mobilenet.pipeline.json from the
-// Explorer's context menu, finds the service in the FPGA view, classifies a cat photo from
-// the Explorer and reads the top 5 in the panel's webview, and takes the screenshots that
-// README shows (media/screenshots/tree.png, classify-panel.png).
+// code-server like a person would. It sees the FPGA view's welcome, deploys
+// examples/mobilenet.pipeline.json from the Explorer's context menu, finds the service in the
+// FPGA view, classifies a cat photo from the Explorer and reads the top 5 in the panel's
+// webview, classifies three selected images in one batch panel, deploys a second service and
+// compares both on the cat photo side by side, copies a sample request from the service's
+// menu, and takes the screenshots that README shows (media/screenshots/*.png).
 //
 // The extension is the .vsix that `npm run package` builds, installed into code-server: this
 // is what users get, so a file missing from the package (a native module, the webview
@@ -18,6 +20,9 @@ import {
 } from '../vscode/codeServer.mjs';
 
 const SERVICE = 'cat-classifier';
+const SECOND_SERVICE = 'cat-classifier-2';
+const BATCH_IMAGES = ['bird.bmp', 'cat.bmp', 'hot_dog.jpg'];
+const README_PICTURES = ['welcome.png', 'tree.png', 'classify-panel.png', 'batch-panel.png', 'compare-panel.png'];
 const CAT_CLASSES = [281, 282, 285]; // tabby, tiger cat, Egyptian cat
 // Every run saves its pictures (and failure.png) under .vscode-test/screenshots/;
 // `--update-screenshots` also copies them to media/screenshots/, the ones README shows. A
@@ -86,6 +91,24 @@ async function setSideBarWidth(page, width) {
   await sleep(300);
 }
 
+/** Right-click › Deploy on the pipeline, type the service name, Enter. */
+async function deployFromExplorer(page, row, name) {
+  await twice('deploy from the Explorer', page, async () => {
+    await contextMenu(page, row, /^Deploy/);
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30_000 });
+  });
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** The classify panel on screen: hidden panels are not retained, so the visible webview is the active one. */
+function activePanel(page) {
+  return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+}
+
 let server;
 let browser;
 try {
@@ -96,7 +119,7 @@ try {
     installVsix: fromCheckout ? undefined : VSIX,
     prepareWorkspace: (workspace) => {
       copyFileSync(join(ROOT, 'examples', 'mobilenet.pipeline.json'), join(workspace, 'mobilenet.pipeline.json'));
-      copyFileSync(join(SHARED, 'images', 'cat.bmp'), join(workspace, 'cat.bmp'));
+      for (const image of BATCH_IMAGES) copyFileSync(join(SHARED, 'images', image), join(workspace, image));
     },
   });
   browser = await launchBrowser(server);
@@ -115,16 +138,19 @@ try {
   await sleep(1000);
   log('workbench ready, extension active');
 
+  // 0. Nothing deployed: the FPGA view shows its welcome (example, template, walkthrough).
+  await page.getByRole('tab', { name: /^FPGA/ }).click();
+  const welcome = page.locator('#workbench\\.parts\\.sidebar .welcome-view-content');
+  await welcome.waitFor({ timeout: 30_000 });
+  const welcomeText = await welcome.innerText();
+  check(/Nothing is deployed yet/.test(welcomeText) && /Open the Example/.test(welcomeText), 'the FPGA view shows its welcome with the example and the walkthrough');
+  await page.mouse.move(1300, 850);
+  await sleep(300);
+  await page.screenshot({ path: join(SCREENSHOTS, 'welcome.png'), clip: { x: 0, y: 0, width: 700, height: 420 } });
+  await page.getByRole('tab', { name: /^Explorer/ }).click();
+
   // 1. Deploy from the Explorer: package, register, name the service, wait until Healthy.
-  await twice('deploy from the Explorer', page, async () => {
-    await contextMenu(page, explorerRow('mobilenet.pipeline.json'), /^Deploy/);
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 30_000 });
-  });
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type(SERVICE);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await deployFromExplorer(page, explorerRow('mobilenet.pipeline.json'), SERVICE);
 
   // 2. The FPGA view lists it under Local (this machine) > Services, Healthy (its icon is a check).
   // The "is Healthy" toast is no proof: VS Code may hide an information toast before it is seen.
@@ -154,7 +180,7 @@ try {
     await contextMenu(page, explorerRow('cat.bmp'), /Classify Image/);
     await page.locator('iframe.webview.ready').first().waitFor({ timeout: 30_000 });
   });
-  const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const panel = activePanel(page);
   const rows = panel.locator('.prediction-list li.prediction');
   await rows.nth(4).waitFor({ timeout: SLOW_MS });
   const predictions = [];
@@ -173,10 +199,92 @@ try {
   await page.mouse.move(1300, 850);
   await sleep(500);
   await page.screenshot({ path: join(SCREENSHOTS, 'classify-panel.png'), clip: { x: 0, y: 0, width: 1120, height: 720 } });
+
+  // 4. Three images selected in the Explorer, one Classify Image: one batch panel, a card each.
+  // A plain click selects one row; Control-clicks add the others. The image preview a click
+  // opens can take the focus meanwhile, so the selection is checked and made again if short.
+  for (let attempt = 1; ; attempt++) {
+    await explorerRow(BATCH_IMAGES[0]).click();
+    await sleep(700);
+    for (const name of BATCH_IMAGES.slice(1)) {
+      await explorerRow(name).click({ modifiers: ['Control'] });
+      await sleep(300);
+    }
+    const selected = await page.locator('.explorer-folders-view .monaco-list-row.selected').count();
+    if (selected === BATCH_IMAGES.length) break;
+    if (attempt === 3) throw new Error(`the Explorer selection holds ${selected} rows, not ${BATCH_IMAGES.length}`);
+  }
+  await twice('Classify Image on three images', page, async () => {
+    await contextMenu(page, explorerRow(BATCH_IMAGES[2]), /Classify Image/);
+    await page.locator('.tab', { hasText: 'Classify 3 images' }).waitFor({ timeout: 30_000 });
+  });
+  const cards = activePanel(page).locator('.grid .card.result');
+  await cards.nth(2).waitFor({ timeout: SLOW_MS });
+  const titles = await activePanel(page).locator('.grid .card .card-title').allInnerTexts();
+  const tops = await activePanel(page).locator('.grid .card .top1 .label').allInnerTexts();
+  check(titles.join(',') === BATCH_IMAGES.join(',') && tops.length === 3, `one batch panel with a top class per image: ${titles.map((t, i) => `${t} → ${tops[i]}`).join('; ')}`);
+  await page.mouse.move(1300, 850);
+  await sleep(500);
+  await page.screenshot({ path: join(SCREENSHOTS, 'batch-panel.png'), clip: { x: 0, y: 0, width: 1400, height: 640 } });
+
+  // 5. A second service, then Compare Services on Image: both side by side on the cat photo.
+  await explorerRow('mobilenet.pipeline.json').click();
+  await deployFromExplorer(page, explorerRow('mobilenet.pipeline.json'), SECOND_SERVICE);
+  await page.getByRole('tab', { name: /^FPGA/ }).click();
+  if ((await local.getAttribute('aria-expanded')) !== 'true') await local.click();
+  await treeRow(SECOND_SERVICE).filter({ has: page.locator('.codicon-pass') }).first().waitFor({ timeout: SLOW_MS });
+  await page.getByRole('tab', { name: /^Explorer/ }).click();
+  await explorerRow('cat.bmp').click();
+  await twice('Compare Services on Image', page, async () => {
+    await contextMenu(page, explorerRow('cat.bmp'), /Compare Services on Image/);
+    await page.locator('.quick-input-widget').waitFor({ timeout: 30_000 });
+  });
+  // Both services come pre-checked: accept.
+  await page.keyboard.press('Enter');
+  const columns = activePanel(page).locator('.columns .column.result');
+  await columns.nth(1).waitFor({ timeout: SLOW_MS });
+  const names = await activePanel(page).locator('.columns .column-title').allInnerTexts();
+  // The second deploy's toast would cover the columns in the picture.
+  for (const close of await page.locator('.notifications-toasts .codicon-notifications-clear').all()) await close.click().catch(() => {});
+  check(names.includes(SERVICE) && names.includes(SECOND_SERVICE), `the comparison shows ${names.join(' and ')} side by side`);
+  await page.mouse.move(1300, 850);
+  await sleep(500);
+  await page.screenshot({ path: join(SCREENSHOTS, 'compare-panel.png'), clip: { x: 0, y: 0, width: 1400, height: 900 } });
+
+  // 6. Copy Sample Request from the service's context menu (curl).
+  await page.getByRole('tab', { name: /^FPGA/ }).click();
+  await twice('Copy Sample Request', page, async () => {
+    await contextMenu(page, treeRow(SERVICE).first(), /Copy Sample Request/);
+    await page.locator('.quick-input-widget').waitFor({ timeout: 10_000 });
+  });
+  await page.keyboard.type('curl');
+  await page.keyboard.press('Enter');
+  const copied = page.locator('.notifications-toasts', { hasText: /Copied a curl request to/ });
+  await copied.first().waitFor({ timeout: 10_000 });
+  check(true, 'Copy Sample Request copies a curl request (its toast says so)');
+
+  // 7. A window reload brings the comparison back: VS Code hands the page's saved state to the
+  // extension, which runs it again. The reload stopped the host this window started, so the
+  // panel offers Start Local Host first.
+  // Developer: Reload Window, as a user would: the workbench saves its editors before reloading (a browser reload may not).
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 });
+  await page.keyboard.type('Developer: Reload Window');
+  await sleep(500);
+  await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.keyboard.press('Enter')]);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.tab', { hasText: 'Compare on cat.bmp' }).first().click({ timeout: 60_000 });
+  const restored = activePanel(page);
+  await restored.locator('.columns .column').nth(1).waitFor({ timeout: SLOW_MS });
+  const start = restored.locator('vscode-button[data-action="startLocalHost"]');
+  if (await start.count()) await start.click();
+  await restored.locator('.columns .column.result').nth(1).waitFor({ timeout: SLOW_MS });
+  check(true, 'after a window reload the comparison panel is back and classifies on both services again');
+
   log(`screenshots in ${SCREENSHOTS}`);
   if (updateReadmeScreenshots) {
     mkdirSync(README_SCREENSHOTS, { recursive: true });
-    for (const name of ['tree.png', 'classify-panel.png']) copyFileSync(join(SCREENSHOTS, name), join(README_SCREENSHOTS, name));
+    for (const name of README_PICTURES) copyFileSync(join(SCREENSHOTS, name), join(README_SCREENSHOTS, name));
     log(`README's screenshots updated in ${README_SCREENSHOTS}`);
   }
 } catch (error) {

@@ -13,19 +13,59 @@ import { waitFor } from './runner';
 const EXTENSION_ID = 'fpga-model-services.fpga-model-services';
 const PIPELINE = 'mobilenet.pipeline.json';
 const IMAGE = 'cat.bmp';
+/** The integration tier copies these into the test folder (test/vscode/integration.mjs). */
+const BATCH_IMAGES = ['bird.bmp', 'cat.bmp', 'hot_dog.jpg'];
 /** ImageNet's tabby, tiger cat and Egyptian cat. */
 const CAT_CLASSES = [281, 282, 285];
 
 /** The part of the classify panel's outcome (webview/protocol.ts) these tests read. */
 interface ClassifyOutcome {
-  type: 'result' | 'error';
+  type: 'result' | 'error' | 'busy';
   message?: string;
-  service?: { name: string } | string;
+  image?: { name: string };
+  service?: { name: string; backend?: string; precision?: string } | string;
   predictions?: { index: number; label: string; score: number }[];
+  timings?: { stage: string; ms: number }[];
+}
+
+interface BoardOutcome {
+  type: 'board';
+  layout: 'batch' | 'compare';
+  cells: ClassifyOutcome[];
 }
 
 function isClassifyOutcome(value: unknown): value is ClassifyOutcome {
   return typeof value === 'object' && value !== null && 'type' in value;
+}
+
+function isBoard(value: unknown): value is BoardOutcome {
+  return isClassifyOutcome(value) && (value as { type: string }).type === 'board';
+}
+
+async function localServices(): Promise<{ name: string; state: string }[]> {
+  const state = process.env.FPGA_LOCAL_HOST_STATE;
+  assert.ok(state, 'the tier runner names the local host state folder');
+  const cli = join(extension().extensionPath, 'dist', 'cli.js');
+  const { stdout } = await promisify(execFile)(process.execPath, [cli, 'services', '--state', state, '--json']);
+  return JSON.parse(stdout) as { name: string; state: string }[];
+}
+
+/** A Healthy service's node in the Workspaces tree, as a right-click would pass it to a command. */
+async function healthyServiceNode(): Promise<unknown> {
+  const tree = (extension().exports as FpgaExtensionApi).workspacesTree;
+  const labelOf = async (node: unknown): Promise<string> => {
+    const { label } = await tree.getTreeItem(node);
+    return typeof label === 'string' ? label : (label?.label ?? '');
+  };
+  const roots = (await tree.getChildren(undefined)) ?? [];
+  for (const root of roots) {
+    if ((await labelOf(root)) !== 'Local (this machine)') continue;
+    for (const group of (await tree.getChildren(root)) ?? []) {
+      if ((await labelOf(group)) !== 'Services') continue;
+      for (const node of (await tree.getChildren(group)) ?? []) if ((await tree.getTreeItem(node)).contextValue === 'service.healthy') return node;
+    }
+  }
+  throw new Error('no Healthy service node in the tree');
 }
 
 function workspaceFolder(): vscode.Uri {
@@ -47,6 +87,22 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Presses Enter in the quick input (a name box, a save dialog) until `pending` settles. */
+async function acceptUntilSettled<T>(what: string, pending: Thenable<T>): Promise<T> {
+  let settled = false;
+  const done = Promise.resolve(pending).finally(() => (settled = true));
+  await waitFor(
+    what,
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await Promise.race([done.catch(() => undefined), sleep(500)]);
+      return settled ? true : undefined;
+    },
+    120_000,
+  );
+  return done;
+}
+
 export const extensionTests: TestCase[] = [
   {
     name: 'the extension under development activates',
@@ -63,13 +119,15 @@ export const extensionTests: TestCase[] = [
     },
   },
   {
-    name: 'Package Pipeline writes model_def.zip beside the pipeline, byte for byte what `fpga package` writes',
+    name: 'Package Pipeline writes mobilenet.model_def.zip beside mobilenet.pipeline.json, byte for byte what `fpga package` writes',
     run: async () => {
       const pipeline = vscode.Uri.joinPath(workspaceFolder(), PIPELINE);
-      const zip = join(workspaceFolder().fsPath, 'model_def.zip');
+      // Named per pipeline: two pipelines of one folder never overwrite each other's zip.
+      const zip = join(workspaceFolder().fsPath, 'mobilenet.model_def.zip');
       await rm(zip, { force: true });
       await vscode.commands.executeCommand('fpga.packagePipeline', pipeline);
-      const packaged = await waitFor('model_def.zip', async () => ((await exists(zip)) ? readFile(zip) : undefined));
+      const packaged = await waitFor('mobilenet.model_def.zip', async () => ((await exists(zip)) ? readFile(zip) : undefined));
+      assert.equal(await exists(join(workspaceFolder().fsPath, 'model_def.zip')), false, 'no shared model_def.zip');
 
       // The CLI of the same checkout, on the same file; the extension host runs on Node too.
       const cli = join(extension().extensionPath, 'dist', 'cli.js');
@@ -99,6 +157,14 @@ export const extensionTests: TestCase[] = [
       assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
       assert.match(problem.message, /unknown featurizer "resnet51"/);
       assert.equal(document.getText(problem.range), '"resnet51"', 'the problem underlines the featurizer name');
+      // The "did you mean" quick fix puts the catalog's name in place.
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, problem.range, vscode.CodeActionKind.QuickFix.value);
+      const fix = actions.find((action) => action.title === 'Change to "resnet50"');
+      assert.ok(fix?.edit, `a quick fix, got ${actions.map((a) => a.title).join(', ')}`);
+      assert.ok(await vscode.workspace.applyEdit(fix.edit));
+      assert.ok(document.getText().includes('"model": "resnet50"'), 'the featurizer is now resnet50');
+      await waitFor('the problem gone', () => (vscode.languages.getDiagnostics(uri).some((d) => d.source === 'FPGA' && d.message.includes('resnet51')) ? undefined : true));
+      await document.save();
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     },
   },
@@ -120,6 +186,39 @@ export const extensionTests: TestCase[] = [
       });
       assert.ok(labels.length >= want.length);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    },
+  },
+  {
+    name: 'with nothing deployed the Workspaces view has no nodes, so its welcome content shows',
+    run: async () => {
+      const tree = (extension().exports as FpgaExtensionApi).workspacesTree;
+      const roots = await tree.getChildren(undefined);
+      assert.deepEqual(roots, [], 'no root nodes');
+    },
+  },
+  {
+    name: 'the Getting Started walkthrough opens',
+    run: async () => {
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#fpga.gettingStarted`, false);
+      const tab = await waitFor('the walkthrough tab', () =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.isActive && /Welcome|Walkthrough|Get Started/i.test(t.label)),
+      );
+      assert.ok(tab.label.length > 0);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    },
+  },
+  {
+    name: 'New Pipeline from Template with the default file name writes resnet50-imagenet.pipeline.json named resnet50-imagenet',
+    run: async () => {
+      const written = vscode.commands.executeCommand<vscode.Uri | undefined>('fpga.newPipeline', 'resnet50');
+      // The save dialog (VS Code's own in a web window) proposes the default name: accept it.
+      const uri = await acceptUntilSettled('the save dialog', written);
+      assert.ok(uri, 'a file was written');
+      assert.equal(uri.path.split('/').pop(), 'resnet50-imagenet.pipeline.json');
+      const pipeline = JSON.parse(await readFile(uri.fsPath, 'utf8')) as { name: string };
+      assert.equal(pipeline.name, 'resnet50-imagenet');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await rm(uri.fsPath);
     },
   },
   {
@@ -191,6 +290,56 @@ export const extensionTests: TestCase[] = [
         return labels.some((l) => l.includes(IMAGE)) ? labels : undefined;
       });
       assert.ok(tabs.length > 0);
+    },
+  },
+  {
+    name: 'Classify Image on three selected images shows one batch panel with a result for each',
+    run: async () => {
+      const images = BATCH_IMAGES.map((name) => vscode.Uri.joinPath(workspaceFolder(), name));
+      const outcome: unknown = await vscode.commands.executeCommand('fpga.classifyImage', images[0], images);
+      assert.ok(isBoard(outcome), `a board, got ${JSON.stringify(outcome)?.slice(0, 300)}`);
+      assert.equal(outcome.layout, 'batch');
+      assert.deepEqual(outcome.cells.map((c) => `${c.type} ${c.image?.name ?? ''}`), BATCH_IMAGES.map((name) => `result ${name}`));
+      assert.ok(outcome.cells.every((c) => (c.predictions?.length ?? 0) === 5), 'a top 5 for each image');
+      const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview).map((t) => t.label);
+      assert.ok(tabs.includes('Classify 3 images'), `one panel for the three, tabs: ${tabs.join(', ')}`);
+    },
+  },
+  {
+    name: 'Compare Services on Image runs cat.bmp on two services side by side',
+    run: async () => {
+      const pipeline = vscode.Uri.joinPath(workspaceFolder(), PIPELINE);
+      const second = await acceptUntilSettled('the second service name', vscode.commands.executeCommand<{ name: string; state: string } | undefined>('fpga.deploy', pipeline));
+      assert.equal(second?.state, 'Healthy', 'a second service');
+      const services = (await localServices()).filter((s) => s.state === 'Healthy').map((s) => s.name);
+      assert.ok(services.length >= 2, `two Healthy services, got ${services.join(', ')}`);
+      const image = vscode.Uri.joinPath(workspaceFolder(), IMAGE);
+      const outcome: unknown = await vscode.commands.executeCommand('fpga.compareServices', image, undefined, services.slice(0, 2));
+      assert.ok(isBoard(outcome), `a board, got ${JSON.stringify(outcome)?.slice(0, 300)}`);
+      assert.equal(outcome.layout, 'compare');
+      assert.deepEqual(outcome.cells.map((c) => (typeof c.service === 'object' ? c.service.name : c.service)), services.slice(0, 2));
+      for (const cell of outcome.cells) {
+        assert.equal(cell.type, 'result');
+        assert.ok(cell.predictions?.some((p) => CAT_CLASSES.includes(p.index)), 'each service sees a cat');
+        assert.ok(typeof cell.service === 'object' && cell.service.backend && cell.service.precision, 'backend and precision per column');
+        assert.ok((cell.timings?.length ?? 0) >= 3, 'latency per stage');
+      }
+    },
+  },
+  {
+    name: 'Copy Sample Request copies a curl command that classifies the image from a terminal',
+    run: async () => {
+      const node = await healthyServiceNode();
+      const text = await vscode.commands.executeCommand<string>('fpga.copySampleRequest', node, 'curl');
+      assert.equal(await vscode.env.clipboard.readText(), text, 'the clipboard holds the sample');
+      assert.match(text, /\/v2\/models\/[a-z0-9-]+\/infer'/, 'the infer URL');
+      assert.match(text, /Authorization: Bearer \$KEY/);
+      // As a user would: point IMAGE at a photo and run it.
+      const script = text.replace(/^IMAGE=.*$/m, `IMAGE='${join(workspaceFolder().fsPath, IMAGE)}'`);
+      const { stdout } = await promisify(execFile)('bash', ['-c', script]);
+      const reply = JSON.parse(stdout) as { outputs: { data: string[] }[] };
+      const indices = (reply.outputs[0]?.data ?? []).map((entry) => Number(entry.split(':')[1]));
+      assert.ok(indices.some((i) => CAT_CLASSES.includes(i)), `a cat class from curl: ${stdout}`);
     },
   },
 ];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UserError } from '../../src/common/errors';
 import { failureKind } from '../../src/ui/classify/classifyFailure';
-import { imageDataUri, imageMimeType, orderTimings, resultJson, toResultMessage } from '../../src/ui/classify/classifyResult';
+import { exportCsv, exportJson, imageDataUri, imageMimeType, orderTimings, resultJson, toResultMessage } from '../../src/ui/classify/classifyResult';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/ui/classify/panelHtml';
 import { HostRequestError } from '../../src/workspaces/local/hostClient';
 import type { Classification } from '../../src/workspaces/workspace';
@@ -188,5 +188,35 @@ describe('classify page', () => {
     assert.notEqual(a, makeNonce());
     assert.ok(a.length >= 22);
     assert.match(a, /^[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe('batch and comparison boards', () => {
+  test('the webview accepts a board of cells and a session, and refuses a board with a bad cell', () => {
+    const board = { type: 'board', layout: 'batch', cells: [result(), { type: 'busy' }], actions: [{ action: 'exportCsv', label: 'Export CSV' }] };
+    assert.ok(isHostToWebviewMessage(board));
+    assert.ok(isHostToWebviewMessage({ type: 'session', images: ['file:///a.png'], services: ['cats'] }));
+    assert.equal(isHostToWebviewMessage({ ...board, cells: [{ type: 'board', layout: 'batch', cells: [], actions: [] }] }), false, 'no board inside a board');
+    assert.equal(isHostToWebviewMessage({ ...board, layout: 'grid' }), false);
+  });
+
+  test('CSV has a row per image and service, quoted where needed, failures with their message', () => {
+    const failed = { type: 'error' as const, kind: 'unavailable' as const, message: 'Service dogs was deleted — choose another or deploy again.', actions: [], service: 'dogs' };
+    const csv = exportCsv([
+      { imagePath: '/photos/cat, indoors.bmp', cell: result() },
+      { imagePath: '/photos/dog.png', cell: failed },
+    ]);
+    const lines = csv.trimEnd().split('\r\n');
+    assert.equal(lines[0], 'image,service,weights,backend,precision,top1_index,top1_label,top1_score,top5,service_ms,round_trip_ms,error');
+    assert.equal(lines[1], '"/photos/cat, indoors.bmp",cats,real,wasm,fp32,281,"tabby, tabby cat",0.620000,"tabby, tabby cat (0.6200); Egyptian cat (0.2100)",26.10,31.23,');
+    assert.equal(lines[2], '/photos/dog.png,dogs,,,,,,,,,,Service dogs was deleted — choose another or deploy again.');
+  });
+
+  test('JSON carries the Copy Result JSON fields and the weights; no image bytes', () => {
+    const [record] = JSON.parse(exportJson([{ imagePath: '/photos/cat.bmp', cell: result() }])) as Record<string, unknown>[];
+    assert.equal(record?.image, '/photos/cat.bmp');
+    assert.equal(record?.weights, 'real');
+    assert.equal(record?.service, 'cats');
+    assert.ok(!JSON.stringify(record).includes('base64'));
   });
 });

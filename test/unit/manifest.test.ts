@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ERROR_CONTEXT, MODEL_CONTEXT, WORKSPACE_CONTEXT, serviceContextValue } from '../../src/ui/tree/presentation';
+import { ERROR_CONTEXT, GROUP_CONTEXT, MODEL_CONTEXT, WORKSPACE_CONTEXT, serviceContextValue } from '../../src/ui/tree/presentation';
 
 interface ManifestCommand {
   command: string;
@@ -45,6 +45,7 @@ interface Manifest {
     viewsContainers: Record<string, { id: string; title: string; icon: string }[]>;
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome?: { view: string; contents: string }[];
+    walkthroughs?: { id: string; title: string; steps: { id: string; description: string; media: { markdown?: string }; completionEvents?: string[] }[] }[];
     jsonValidation: { fileMatch: string | string[]; url: string }[];
     configuration: { title: string; properties: Record<string, Setting> };
   };
@@ -67,7 +68,7 @@ const registry = readFileSync(join(root, 'src/ui/commands/registerCommands.ts'),
 const byId = new Map(contributes.commands.map((c) => [c.command, c]));
 
 /** Commands that act on a tree node and mean nothing without one. */
-const NODE_ONLY = ['fpga.deleteService', 'fpga.deleteModel', 'fpga.revealModelZip', 'fpga.copyScoringUri', 'fpga.copyPrimaryKey', 'fpga.regenerateKeys'];
+const NODE_ONLY = ['fpga.deleteService', 'fpga.deleteModel', 'fpga.revealModelZip', 'fpga.copyScoringUri', 'fpga.copyPrimaryKey', 'fpga.copySecondaryKey', 'fpga.regenerateKeys'];
 
 function menuEntries(): [string, MenuItem][] {
   return Object.entries(contributes.menus).flatMap(([menu, items]) => items.map((item): [string, MenuItem] => [menu, item]));
@@ -128,7 +129,7 @@ void describe('package.json manifest', () => {
     for (const welcome of contributes.viewsWelcome ?? []) {
       assert.ok(contributes.views['fpga']?.some((v) => v.id === welcome.view), `welcome for unknown view ${welcome.view}`);
       for (const [, id] of welcome.contents.matchAll(/\(command:([\w.]+)/g)) {
-        const extensionOwn = id === 'extension.open';
+        const extensionOwn = id === 'extension.open' || id === 'workbench.action.openWalkthrough';
         assert.ok(extensionOwn || commandIds.has(id ?? ''), `welcome links to ${id}`);
       }
       if (welcome.contents.includes('command:extension.open')) {
@@ -186,6 +187,8 @@ void describe('package.json manifest', () => {
       ERROR_CONTEXT,
       WORKSPACE_CONTEXT.local,
       WORKSPACE_CONTEXT.signIn,
+      GROUP_CONTEXT.models,
+      GROUP_CONTEXT.services,
       ...(['Healthy', 'Transitioning', 'Failed', 'Deleting'] as const).map(serviceContextValue),
     ];
     const matchers = (contributes.menus['view/item/context'] ?? []).map((item) => {
@@ -201,6 +204,28 @@ void describe('package.json manifest', () => {
     assert.ok(commandsFor(MODEL_CONTEXT).includes('fpga.deploy'), 'models can be deployed');
     assert.ok(commandsFor(ERROR_CONTEXT).includes('fpga.refresh'), 'error nodes have a Retry action');
     assert.ok(commandsFor(WORKSPACE_CONTEXT.local).includes('fpga.refresh'), 'Local can be refreshed');
+    // Group nodes and the sign-in node are not items: no item action may fall back to a picker there.
+    for (const context of [GROUP_CONTEXT.models, GROUP_CONTEXT.services, WORKSPACE_CONTEXT.signIn]) {
+      assert.deepEqual(commandsFor(context), [], `${context} carries item actions`);
+    }
+    for (const state of ['Transitioning', 'Failed', 'Deleting'] as const) {
+      assert.ok(!commandsFor(serviceContextValue(state)).includes('fpga.classifyImage'), `Classify is offered on ${state} services`);
+      assert.ok(commandsFor(serviceContextValue(state)).includes('fpga.copySecondaryKey'), `${state} services' keys can be copied`);
+    }
+    assert.ok(commandsFor(serviceContextValue('Healthy')).includes('fpga.copySampleRequest'), 'Healthy services offer a sample request');
+  });
+
+  void it('walks through getting started with existing commands and media', () => {
+    const [walkthrough] = contributes.walkthroughs ?? [];
+    assert.ok(walkthrough, 'no walkthrough');
+    assert.deepEqual(walkthrough.steps.map((s) => s.id), ['openExample', 'package', 'deploy', 'classify', 'callFromTerminal']);
+    for (const step of walkthrough.steps) {
+      for (const [, id] of step.description.matchAll(/\(command:([\w.]+)/g)) assert.ok(commandIds.has(id ?? ''), `${step.id} links to ${id}`);
+      for (const event of step.completionEvents ?? []) assert.ok(commandIds.has(event.replace(/^onCommand:/, '')), `${step.id} completes on ${event}`);
+      assert.ok(step.media.markdown && existsSync(join(root, step.media.markdown)), `${step.id}: ${step.media.markdown} is missing`);
+    }
+    const welcome = contributes.viewsWelcome?.[0]?.contents ?? '';
+    assert.ok(welcome.includes(encodeURIComponent(`${manifest.publisher}.${manifest.name}#${walkthrough.id}`)), 'the welcome opens this walkthrough');
   });
 
   void it('keeps activation minimal', () => {

@@ -93,7 +93,7 @@ void describe('deploy: service names', () => {
     const long = suggestServiceName('b'.repeat(40), ['b'.repeat(32)]);
     assert.equal(long, `${'b'.repeat(30)}-2`);
     assert.equal(serviceNameProblem(long), undefined);
-    assert.equal(defaultServiceName(modelInfo('MobileNet-ImageNet'), [serviceInfo('mobilenet-imagenet', 'Healthy')]), 'mobilenet-imagenet-2');
+    assert.equal(defaultServiceName('MobileNet-ImageNet', [serviceInfo('mobilenet-imagenet', 'Healthy')]), 'mobilenet-imagenet-2');
   });
 
   void it('checks a typed name live: rules, then uniqueness', () => {
@@ -110,7 +110,7 @@ void describe('deploy: steps against a workspace', () => {
   void it('registers zip bytes, and uses a registered model as it is', async () => {
     const workspace = new FakeWorkspace();
     const zip = new Uint8Array([1, 2, 3]);
-    assert.equal((await modelToDeploy(workspace, { kind: 'zip', zip, displayName: 'model_def.zip' })).id, 'registered:1');
+    assert.equal((await modelToDeploy(workspace, { kind: 'zip', zip, displayName: 'model_def.zip', pipelineName: 'mobilenet-imagenet' })).id, 'registered:1');
     assert.deepEqual(workspace.registered, [zip]);
     const existing = modelInfo('existing', 4);
     assert.equal(await modelToDeploy(workspace, { kind: 'model', model: existing }), existing);

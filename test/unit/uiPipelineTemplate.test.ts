@@ -5,7 +5,15 @@ import { describe, it } from 'node:test';
 import { FEATURIZERS } from '../../src/pipeline/featurizers';
 import type { FeaturizerInfo } from '../../src/pipeline/featurizers';
 import { validatePipelineText } from '../../src/pipeline/validate';
-import { featurizerDetail, pipelineTemplate, pipelineTemplateText, templatePipelineName } from '../../src/ui/templates/pipelineTemplate';
+import { orderByWeights, weightsDescription } from '../../src/ui/templates/featurizerChoice';
+import {
+  featurizerDetail,
+  pipelineFilePath,
+  pipelineNameFromFile,
+  pipelineTemplate,
+  pipelineTemplateText,
+  templatePipelineName,
+} from '../../src/ui/templates/pipelineTemplate';
 
 function mobilenetWidth075(): FeaturizerInfo {
   const featurizer = FEATURIZERS.find((f) => f.name === 'mobilenet_v1_0.75');
@@ -56,5 +64,26 @@ void describe('pipeline template', () => {
     const mobilenet = FEATURIZERS.find((f) => f.name === 'mobilenet_v1_1.0');
     assert.ok(mobilenet);
     assert.equal(featurizerDetail(mobilenet), 'features 1×1×1024 · resize to 224×224, RGB, mean 127.5/127.5/127.5, std 127.5/127.5/127.5');
+  });
+
+  void it('keeps exactly one .pipeline.json whatever the save dialog appended', () => {
+    for (const saved of ['resnet50-imagenet.pipeline.json', 'resnet50-imagenet.pipeline.json.json', 'resnet50-imagenet.pipeline.json.pipeline.json', 'resnet50-imagenet', 'resnet50-imagenet.json', 'resnet50-imagenet.pipeline']) {
+      assert.equal(pipelineFilePath(`/work/a.b/${saved}`), '/work/a.b/resnet50-imagenet.pipeline.json', saved);
+    }
+  });
+
+  void it('names the pipeline after its file, not after the suffix', () => {
+    assert.equal(pipelineNameFromFile(pipelineFilePath('/w/resnet50-imagenet.pipeline.json.json'), 'x'), 'resnet50-imagenet');
+    assert.equal(pipelineNameFromFile('/w/my cats.pipeline.json', 'mobilenet-v1-0-75-imagenet'), 'mobilenet-v1-0-75-imagenet');
+  });
+
+  void it('offers featurizers with real weights first, then generated, then missing', () => {
+    const real = new Set(['mobilenet_v1_0.75', 'mobilenet_v1_0.25']);
+    const ordered = orderByWeights(FEATURIZERS, (name) => (real.has(name) ? 'present' : name.startsWith('mobilenet') ? 'missing' : 'synthetic'));
+    assert.deepEqual(
+      ordered.map((c) => c.featurizer.name),
+      ['mobilenet_v1_0.25', 'mobilenet_v1_0.75', 'resnet50', 'resnet152', 'densenet121', 'vgg16', 'mobilenet_v1_0.5', 'mobilenet_v1_1.0'],
+    );
+    assert.equal(weightsDescription('synthetic'), 'generated weights: real timings, meaningless classes');
   });
 });

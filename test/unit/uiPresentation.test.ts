@@ -7,6 +7,7 @@ import {
   modelDescription,
   modelLabel,
   modelTooltip,
+  orderForPick,
   serviceContextValue,
   serviceCount,
   serviceDescription,
@@ -14,6 +15,7 @@ import {
   serviceTooltip,
   sortModels,
   sortServices,
+  withPending,
 } from '../../src/ui/tree/presentation';
 import type { ModelInfo, ServiceInfo, ServiceState } from '../../src/workspaces/workspace';
 
@@ -85,10 +87,12 @@ void describe('tree presentation', () => {
   });
 
   void it('gives each state its icon and colour', () => {
-    assert.deepEqual(serviceIcon('Transitioning'), { id: 'sync~spin' });
-    assert.deepEqual(serviceIcon('Healthy'), { id: 'pass', color: 'charts.green' });
-    assert.deepEqual(serviceIcon('Failed'), { id: 'error', color: 'charts.red' });
-    assert.deepEqual(serviceIcon('Deleting'), { id: 'trash' });
+    assert.deepEqual(serviceIcon({ state: 'Transitioning', synthetic: null }), { id: 'sync~spin' });
+    assert.deepEqual(serviceIcon({ state: 'Healthy', synthetic: false }), { id: 'pass', color: 'charts.green' });
+    assert.deepEqual(serviceIcon({ state: 'Failed', synthetic: true }), { id: 'error', color: 'charts.red' });
+    assert.deepEqual(serviceIcon({ state: 'Deleting', synthetic: false }), { id: 'trash' });
+    // Generated weights never wear the green check of a real service.
+    assert.deepEqual(serviceIcon({ state: 'Healthy', synthetic: true }), { id: 'circle-large-outline', color: 'charts.yellow' });
   });
 
   void it('keeps polling only while a service is Transitioning or Deleting', () => {
@@ -112,13 +116,18 @@ void describe('tree presentation', () => {
 
   void it('describes a service by model and scoring URI; the tooltip has backend, precision, weights and the last error', () => {
     const failed = service('cats', 'Failed', { error: 'the model store has no mobilenet_v1_0.75', synthetic: true });
-    assert.equal(serviceDescription(failed), `mobilenet-imagenet:1 · ${failed.scoring_uri}`);
+    assert.equal(serviceDescription(failed), `mobilenet-imagenet:1 · generated weights · Failed · ${failed.scoring_uri}`);
+    assert.equal(serviceDescription(service('cats', 'Healthy')), `mobilenet-imagenet:1 · real weights · ${failed.scoring_uri}`);
     const tooltip = serviceTooltip(failed);
     assert.match(tooltip, /Service cats: Failed/);
     assert.match(tooltip, /Backend: wasm/);
     assert.match(tooltip, /Precision: fp32/);
-    assert.match(tooltip, /Weights: synthetic/);
+    assert.match(tooltip, /Weights: generated/);
     assert.match(tooltip, /Last error: the model store has no mobilenet_v1_0\.75/);
+    // Everything a client needs: the key header, the body, and where to copy a ready request.
+    assert.match(tooltip, /Authorization: Bearer <primary or secondary key>/);
+    assert.match(tooltip, /input "image", BYTES/);
+    assert.match(tooltip, /Copy Sample Request/);
   });
 
   void it('shows a hostile error as text: no command link, no control characters', () => {
@@ -141,5 +150,17 @@ void describe('tree presentation', () => {
     assert.equal(serviceCount(1), '1 service');
     assert.equal(serviceCount(3), '3 services');
     assert.equal(serviceCount(0), '0 services');
+  });
+
+  void it('offers real-weights services first in the service pick, the last used first within its group', () => {
+    const services = [service('zebra', 'Healthy'), service('fake', 'Healthy', { synthetic: true }), service('alpha', 'Healthy')];
+    assert.deepEqual(orderForPick(services, 'fake').map((s) => s.name), ['alpha', 'zebra', 'fake']);
+    assert.deepEqual(orderForPick(services, 'zebra').map((s) => s.name), ['zebra', 'alpha', 'fake']);
+  });
+
+  void it("shows this window's deploys and deletes before the host lists them so", () => {
+    const { services, deploying } = withPending([service('cats', 'Healthy'), service('dogs', 'Healthy')], new Map([['dogs', 'Deleting'], ['new', 'Transitioning'], ['cats', 'Transitioning']] as const));
+    assert.deepEqual(services.map((s) => `${s.name} ${s.state}`), ['cats Healthy', 'dogs Deleting']);
+    assert.deepEqual(deploying, ['new']);
   });
 });

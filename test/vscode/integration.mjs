@@ -28,7 +28,7 @@ try {
     smokeTestDriver: true,
     prepareWorkspace: (workspace) => {
       copyFileSync(join(ROOT, 'examples', 'mobilenet.pipeline.json'), join(workspace, 'mobilenet.pipeline.json'));
-      copyFileSync(join(SHARED, 'images', 'cat.bmp'), join(workspace, 'cat.bmp'));
+      for (const image of ['cat.bmp', 'bird.bmp', 'hot_dog.jpg']) copyFileSync(join(SHARED, 'images', image), join(workspace, image));
     },
     env: (scratch) => ({
       FPGA_EXTENSION_ROOT: ROOT,

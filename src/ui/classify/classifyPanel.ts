@@ -3,23 +3,37 @@ import * as vscode from 'vscode';
 import { plainNotificationText } from '../../common/displayText';
 import { messageOf } from '../../common/errors';
 import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
-import type { ClassifiedImage, ErrorAction, ErrorMessage, FailureKind, HostToWebviewMessage, PanelAction, ResultMessage } from '../../../webview/protocol';
+import { HostRequestError } from '../../workspaces/local/hostClient';
+import type {
+  BoardMessage,
+  CellMessage,
+  ClassifiedImage,
+  ErrorAction,
+  ErrorMessage,
+  FailureKind,
+  HostToWebviewMessage,
+  PanelAction,
+  ResultMessage,
+  SessionMessage,
+} from '../../../webview/protocol';
 import { isWebviewToHostMessage } from '../../../webview/protocol';
 import { getLog } from '../log';
+import type { ServicesLoaded } from '../workspaceRegistry';
 import { failureKind } from './classifyFailure';
-import { imageDataUri, resultJson, toResultMessage } from './classifyResult';
+import { exportCsv, exportJson, imageDataUri, resultJson, toResultMessage } from './classifyResult';
+import type { ExportCell } from './classifyResult';
 import { panelHtml } from './panelHtml';
 import { NoHealthyServiceError, pickHealthyService } from './pickService';
 
 const log = getLog('classify');
-const VIEW_TYPE = 'fpga.classify';
+const CLASSIFY_VIEW_TYPE = 'fpga.classify';
 /** A service that is still loading after the host (re)started gets this long to turn Healthy. */
 const TRANSITION_WAIT_MS = 120_000;
 const TRANSITION_POLL_MS = 500;
 const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
 
-/** What a panel ended with: the result it shows, or the error (with its actions) it shows instead. */
-export type ClassifyOutcome = ResultMessage | ErrorMessage;
+/** What a panel ended with: the result or error of one image on one service, or a board of several. */
+export type ClassifyOutcome = ResultMessage | ErrorMessage | BoardMessage;
 
 /** What the panel needs from the rest of the extension; the command passes it in. */
 export interface ClassifyEnvironment {
@@ -32,78 +46,123 @@ export interface ClassifyEnvironment {
    * so a host started meanwhile is found.
    */
   workspace(): Promise<Workspace | undefined>;
+  /** Fires when a workspace's services were listed: a panel notices that its service is gone. */
+  readonly onDidLoadServices: vscode.Event<ServicesLoaded>;
 }
 
-export interface ClassifyEvent {
-  readonly imageUri: vscode.Uri;
-  readonly outcome: ClassifyOutcome;
+/** What a panel classifies: one image on one service, many images on one (a batch), or one image on several (a comparison). */
+export interface ClassifyRequest {
+  images: vscode.Uri[];
+  /** Empty: the panel asks for one service when it runs. */
+  services: string[];
+  /** Side by side even with one service so far (Compare Services asked). */
+  compare?: boolean;
 }
 
 const panels = new Map<string, ClassifyPanel>();
-const outcomes = new Map<string, ClassifyOutcome>();
-const classified = new vscode.EventEmitter<ClassifyEvent>();
 
-/**
- * Fires each time a panel finished a classification, with what it then shows (a result or
- * an error): a hook for integration tests and for anything that follows results.
- */
-export const onDidClassify = classified.event;
-
-/** What the open panel of this image last finished with (a result or an error), if it ran. */
-export function lastClassification(imageUri: vscode.Uri): ClassifyOutcome | undefined {
-  return outcomes.get(imageUri.toString());
+function panelKey(request: ClassifyRequest): string {
+  const images = request.images.map((uri) => uri.toString());
+  if (request.compare || request.services.length > 1) return `compare:${images.join('|')}`;
+  return images.length > 1 ? `batch:${images.join('|')}` : (images[0] ?? '');
 }
 
 /**
- * Shows the image's panel (one per image: an existing one is revealed and runs again) and
- * classifies the image with `service`; without one, the panel asks. Resolves with what the
- * panel shows once the classification ends.
+ * Shows the request's panel (an existing one for the same images is revealed and runs again)
+ * and classifies. Resolves with what the panel shows once every classification ended.
  */
-export function showClassifyPanel(environment: ClassifyEnvironment, imageUri: vscode.Uri, service: string | undefined): Promise<ClassifyOutcome> {
-  const key = imageUri.toString();
+export function showClassifyPanel(environment: ClassifyEnvironment, request: ClassifyRequest): Promise<ClassifyOutcome> {
+  const key = panelKey(request);
   let panel = panels.get(key);
   if (panel) {
-    panel.update(environment, service);
+    panel.update(environment, request.services);
     panel.reveal();
   } else {
-    panel = new ClassifyPanel(environment, imageUri, service);
+    panel = new ClassifyPanel(environment, request);
     panels.set(key, panel);
   }
   return panel.run();
 }
 
+/**
+ * Brings classify panels back after a window reload: VS Code hands back the state the page
+ * saved (its session: images and services), and the panel classifies them again.
+ */
+export function registerClassifyPanelSerializer(environment: ClassifyEnvironment): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(CLASSIFY_VIEW_TYPE, {
+    deserializeWebviewPanel: (webviewPanel, state: unknown) => {
+      const session = (state as { session?: Partial<SessionMessage> } | undefined)?.session;
+      const images = (Array.isArray(session?.images) ? session.images : []).filter((u): u is string => typeof u === 'string').map((u) => vscode.Uri.parse(u));
+      const services = (Array.isArray(session?.services) ? session.services : []).filter((s): s is string => typeof s === 'string');
+      if (images.length === 0) {
+        // Nothing to classify again (a page saved before it knew its images): close it rather than show an empty panel.
+        webviewPanel.dispose();
+        return Promise.resolve();
+      }
+      const request: ClassifyRequest = { images, services, compare: services.length > 1 };
+      const panel = new ClassifyPanel(environment, request, webviewPanel);
+      panels.set(panelKey(request), panel);
+      log.info(`restored the classify panel of ${images.length} image(s) on ${services.join(', ') || 'a service to choose'}`);
+      void panel.run();
+      return Promise.resolve();
+    },
+  });
+}
+
+interface LoadedImage {
+  bytes: Uint8Array;
+  image: ClassifiedImage;
+}
+
 class ClassifyPanel {
   private readonly panel: vscode.WebviewPanel;
-  private readonly name: string;
   private readonly disposables: vscode.Disposable[] = [];
-  /** The last message posted (or to post once the page says ready). */
+  private readonly images: vscode.Uri[];
+  private services: string[];
+  private readonly compare: boolean;
+  /** Cell per image and service (`image\nservice`), as last shown. */
+  private cells = new Map<string, CellMessage>();
+  private readonly loaded = new Map<string, LoadedImage>();
+  /** The last message shown (or to show once the page says ready). */
   private shown: HostToWebviewMessage | undefined;
-  private image: ClassifiedImage | undefined;
   private ready = false;
   private disposed = false;
   /** Each run takes a number; only the newest may post, so a slow earlier answer never overwrites a newer one. */
   private runs = 0;
+  private workspaceLabel: string | undefined;
 
   constructor(
     private environment: ClassifyEnvironment,
-    private readonly imageUri: vscode.Uri,
-    private service: string | undefined,
+    request: ClassifyRequest,
+    restored?: vscode.WebviewPanel,
   ) {
-    this.name = path.posix.basename(imageUri.path);
+    this.images = request.images;
+    this.services = [...request.services];
+    this.compare = request.compare === true || request.services.length > 1;
     const { extensionUri } = environment;
-    this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Classify {0}', this.name), vscode.ViewColumn.Active, {
+    const options: vscode.WebviewOptions = {
       enableScripts: true,
-      // Not retained while hidden (a page costs memory); the page repaints from getState and the host re-posts on `ready`.
-      retainContextWhenHidden: false,
-      // The image arrives as a data: URI, so the user's folders never become resource roots.
+      // The images arrive as data: URIs, so the user's folders never become resource roots.
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
-    });
+    };
+    const title = this.title();
+    if (restored) {
+      this.panel = restored;
+      this.panel.title = title;
+      this.panel.webview.options = options;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(CLASSIFY_VIEW_TYPE, title, vscode.ViewColumn.Active, {
+        ...options,
+        // Not retained while hidden (a page costs memory); the page repaints from getState and the host re-posts on `ready`.
+        retainContextWhenHidden: false,
+      });
+    }
     const { webview } = this.panel;
     webview.html = panelHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'classify.css')).toString(),
-      title: vscode.l10n.t('Classify {0}', this.name),
+      title,
     });
     this.disposables.push(
       webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
@@ -112,12 +171,27 @@ class ClassifyPanel {
         if (!this.panel.visible) this.ready = false;
       }),
       this.panel.onDidDispose(() => this.dispose()),
+      environment.onDidLoadServices((loaded) => this.noticeDeleted(loaded)),
     );
   }
 
-  update(environment: ClassifyEnvironment, service: string | undefined): void {
+  private get layout(): 'single' | 'batch' | 'compare' {
+    if (this.compare) return 'compare';
+    return this.images.length > 1 ? 'batch' : 'single';
+  }
+
+  private title(): string {
+    const first = this.images[0];
+    const name = first ? path.posix.basename(first.path) : '';
+    if (this.images.length > 1) return vscode.l10n.t('Classify {0} images', this.images.length);
+    return this.compare ? vscode.l10n.t('Compare on {0}', name) : vscode.l10n.t('Classify {0}', name);
+  }
+
+  update(environment: ClassifyEnvironment, services: readonly string[]): void {
     this.environment = environment;
-    if (service) this.service = service;
+    if (services.length === 0) return;
+    // A comparison gains the services asked for; a single or batch panel switches to the one asked for.
+    this.services = this.compare ? [...new Set([...this.services, ...services])] : [...services];
   }
 
   reveal(): void {
@@ -126,52 +200,91 @@ class ClassifyPanel {
 
   async run(): Promise<ClassifyOutcome> {
     const run = ++this.runs;
-    const outcome = await this.classify(run);
-    // An answer overtaken by a newer run is returned to its caller but neither shown nor recorded.
-    if (run === this.runs && !this.disposed) {
-      this.post(outcome);
-      outcomes.set(this.imageUri.toString(), outcome);
-      classified.fire({ imageUri: this.imageUri, outcome });
+    const current = (): boolean => run === this.runs && !this.disposed;
+    // Thumbnails first, so every card (and any error) shows its image; a failed read is reported by its cell.
+    for (const image of this.images) await this.load(image).catch(() => undefined);
+    this.cells = new Map();
+    for (const image of this.images) for (const service of this.servicesOrNone()) this.setCell(image, service, this.busy(image, service));
+    this.show();
+
+    let workspace: Workspace | undefined;
+    try {
+      workspace = await this.environment.workspace();
+      if (workspace && this.services.length === 0) await this.chooseFirstService(workspace);
+    } catch (error) {
+      return this.finish(current, (image, service) => this.failureOf(error, image, service));
     }
-    return outcome;
+    if (!workspace) return this.finish(current, (image, service) => this.hostDown(image, service));
+    if (this.services.length === 0) {
+      const message = vscode.l10n.t('Choose a service to classify with.');
+      return this.finish(current, (image) => this.failure('noService', message, undefined, image, undefined, ['switchService']));
+    }
+    this.workspaceLabel = workspace.label;
+    this.postSession();
+    this.cells = new Map();
+    for (const image of this.images) for (const service of this.services) this.setCell(image, service, this.busy(image, service));
+    if (current()) this.show();
+    for (const image of this.images) {
+      for (const service of this.services) {
+        if (!current()) return this.outcome();
+        const cell = await this.classifyOne(workspace, image, service);
+        if (!current()) return this.outcome();
+        this.setCell(image, service, cell);
+        this.show();
+      }
+    }
+    return this.outcome();
   }
 
-  private async classify(run: number): Promise<ClassifyOutcome> {
-    const busy = (): void => {
-      if (run === this.runs) this.post({ type: 'busy', image: this.image, service: this.service });
-    };
-    busy();
-    let bytes: Uint8Array;
-    try {
-      bytes = await vscode.workspace.fs.readFile(this.imageUri);
-    } catch (error) {
-      log.warn(`cannot read ${this.imageUri.toString()}: ${messageOf(error)}`);
-      this.image = undefined;
-      return this.failure('unreadable', vscode.l10n.t('{0} cannot be read.', this.name), messageOf(error));
-    }
-    // A preview of a huge file would copy it into the page and its saved state; the service refuses such files anyway (413).
-    this.image = { name: this.name, src: bytes.length <= MAX_PREVIEW_BYTES ? imageDataUri(bytes, this.name) : '' };
-    busy();
+  private servicesOrNone(): (string | undefined)[] {
+    return this.services.length > 0 ? this.services : [undefined];
+  }
 
+  /** Every cell gets the same ending (host down, no service): shown, and returned. */
+  private finish(current: () => boolean, cellFor: (image: vscode.Uri, service: string | undefined) => CellMessage): ClassifyOutcome {
+    this.cells = new Map();
+    for (const image of this.images) for (const service of this.servicesOrNone()) this.setCell(image, service, cellFor(image, service));
+    if (current()) this.show();
+    return this.outcome();
+  }
+
+  private async chooseFirstService(workspace: Workspace): Promise<void> {
+    const first = this.images[0];
+    const imageName = this.images.length > 1 ? vscode.l10n.t('{0} images', this.images.length) : first ? path.posix.basename(first.path) : '';
+    const chosen = await pickHealthyService(workspace, this.environment.memento, { imageName });
+    if (chosen) this.services = [chosen];
+  }
+
+  private async load(uri: vscode.Uri): Promise<LoadedImage> {
+    const key = uri.toString();
+    const cached = this.loaded.get(key);
+    if (cached) return cached;
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    const name = path.posix.basename(uri.path);
+    // A preview of a huge file would copy it into the page and its saved state; the service refuses such files anyway (413).
+    const loaded = { bytes, image: { name, src: bytes.length <= MAX_PREVIEW_BYTES ? imageDataUri(bytes, name) : '' } };
+    this.loaded.set(key, loaded);
+    return loaded;
+  }
+
+  private async classifyOne(workspace: Workspace, uri: vscode.Uri, service: string): Promise<CellMessage> {
+    let loaded: LoadedImage;
     try {
-      const workspace = await this.environment.workspace();
-      if (!workspace) return this.hostDown();
-      if (!this.service) {
-        this.service = await pickHealthyService(workspace, this.environment.memento, { imageName: this.name });
-        if (!this.service) {
-          return this.failure('noService', vscode.l10n.t('Choose a service to classify {0}.', this.name), undefined, ['switchService']);
-        }
-        busy();
-      }
-      const service = this.service;
+      loaded = await this.load(uri);
+    } catch (error) {
+      log.warn(`cannot read ${uri.toString()}: ${messageOf(error)}`);
+      const name = path.posix.basename(uri.path);
+      return this.failure('unreadable', vscode.l10n.t('{0} cannot be read: check that the file still exists, then run again.', name), messageOf(error), uri, service);
+    }
+    try {
       await this.waitWhileTransitioning(workspace, service);
       const started = performance.now();
-      const classification = await workspace.classify(service, bytes);
+      const classification = await workspace.classify(service, loaded.bytes);
       const roundTripMs = performance.now() - started;
-      log.info(`${this.name} on ${service}: ${classification.predictions[0]?.label ?? 'no classes'} in ${Math.round(roundTripMs)} ms`);
-      return toResultMessage(this.image, service, classification, roundTripMs);
+      log.info(`${loaded.image.name} on ${service}: ${classification.predictions[0]?.label ?? 'no classes'} in ${Math.round(roundTripMs)} ms`);
+      return toResultMessage(loaded.image, service, classification, roundTripMs);
     } catch (error) {
-      return this.failureOf(error);
+      return this.failureOf(error, uri, service);
     }
   }
 
@@ -185,50 +298,140 @@ class ClassifyPanel {
     }
   }
 
-  private failureOf(error: unknown): ErrorMessage {
+  private failureOf(error: unknown, image: vscode.Uri, service: string | undefined): ErrorMessage {
     if (error instanceof NoHealthyServiceError) {
-      return this.failure('noService', error.message, undefined, ['deploy', 'runAgain']);
+      return this.failure('noService', error.message, undefined, image, service, ['deploy', 'runAgain']);
     }
     const kind = failureKind(error);
-    log.warn(`classifying ${this.name} with ${this.service ?? 'no service'} failed (${kind}): ${messageOf(error)}`);
+    const name = path.posix.basename(image.path);
+    log.warn(`classifying ${name} with ${service ?? 'no service'} failed (${kind}): ${messageOf(error)}`);
     const text = messageOf(error);
     switch (kind) {
       case 'hostDown':
         // HostClient's text advises CLI commands; in the panel, the Start Local Host button is the advice.
-        return this.hostDown();
+        return this.hostDown(image, service);
       case 'unauthorized':
-        return this.failure(kind, vscode.l10n.t('The service rejected its key.'), text, ['runAgain', 'switchService']);
-      // The service's own words say what is wrong (not Healthy, not an image it can decode): shown as they are.
+        return this.failure(kind, vscode.l10n.t('Service {0} rejected its key: run again, or regenerate its keys if this persists.', service ?? ''), text, image, service, ['runAgain', 'switchService']);
       case 'unavailable':
-        return this.failure(kind, text, undefined, ['switchService', 'runAgain']);
+        if (service && error instanceof HostRequestError && error.status === 404) return this.deleted(image, service);
+        return this.failure(kind, vscode.l10n.t('Service {0} cannot classify right now: {1}', service ?? '', text), undefined, image, service, ['switchService', 'runAgain']);
       // Usually the file itself (not an image the service decodes): Run Again once it is fixed.
       case 'rejected':
-        return this.failure(kind, text, undefined, ['runAgain', 'switchService']);
+        return this.failure(kind, vscode.l10n.t('Service {0} refused {1}: {2}', service ?? '', name, text), undefined, image, service, ['runAgain', 'switchService']);
       default:
-        log.error(`classifying ${this.name} failed`, error);
-        return this.failure(kind, vscode.l10n.t('Classifying {0} failed.', this.name), text, ['runAgain', 'showLog']);
+        log.error(`classifying ${name} failed`, error);
+        return this.failure(kind, vscode.l10n.t('Classifying {0} failed; the log has the details.', name), text, image, service, ['runAgain', 'showLog']);
     }
   }
 
-  private hostDown(): ErrorMessage {
-    return this.failure('hostDown', vscode.l10n.t('The local service host is not running.'), undefined, ['startLocalHost', 'showLog']);
+  private deleted(image: vscode.Uri, service: string): ErrorMessage {
+    return this.failure(
+      'unavailable',
+      vscode.l10n.t('Service {0} was deleted — choose another or deploy again.', service),
+      undefined,
+      image,
+      service,
+      ['switchService', 'deploy'],
+    );
   }
 
-  private failure(kind: FailureKind, message: string, detail: string | undefined, actions: PanelAction[] = ['runAgain']): ErrorMessage {
+  /** The Workspaces view or a command listed the services: a result from a service that is gone must not stand as current. */
+  private noticeDeleted({ workspace, services }: ServicesLoaded): void {
+    if (this.disposed || workspace.label !== this.workspaceLabel) return;
+    const names = new Set(services.map((s) => s.name));
+    const gone = this.services.filter((s) => !names.has(s));
+    if (gone.length === 0) return;
+    let changed = false;
+    for (const image of this.images) {
+      for (const service of gone) {
+        const cell = this.cells.get(cellKey(image, service));
+        if (cell?.type === 'error' && cell.kind === 'unavailable') continue;
+        this.setCell(image, service, this.deleted(image, service));
+        changed = true;
+      }
+    }
+    if (changed) this.show();
+  }
+
+  private hostDown(image: vscode.Uri, service: string | undefined): ErrorMessage {
+    return this.failure('hostDown', vscode.l10n.t('The local service host is not running: start it to classify.'), undefined, image, service, [
+      'startLocalHost',
+      'showLog',
+    ]);
+  }
+
+  private busy(image: vscode.Uri, service: string | undefined): CellMessage {
+    const loaded = this.loaded.get(image.toString());
+    return { type: 'busy', ...(loaded ? { image: loaded.image } : {}), ...(service ? { service } : {}) };
+  }
+
+  private failure(
+    kind: FailureKind,
+    message: string,
+    detail: string | undefined,
+    image: vscode.Uri,
+    service: string | undefined,
+    actions: PanelAction[] = ['runAgain'],
+  ): ErrorMessage {
+    const loaded = this.loaded.get(image.toString());
     return {
       type: 'error',
       kind,
       message,
       ...(detail !== undefined && detail !== message ? { detail } : {}),
       actions: actions.map(actionLabel),
-      ...(this.image ? { image: this.image } : {}),
-      ...(this.service ? { service: this.service } : {}),
+      ...(loaded ? { image: loaded.image } : {}),
+      ...(service ? { service } : {}),
     };
+  }
+
+  private setCell(image: vscode.Uri, service: string | undefined, cell: CellMessage): void {
+    this.cells.set(cellKey(image, service), cell);
+  }
+
+  /** The cells in display order: image by image, service by service. */
+  private orderedCells(): ExportCell[] {
+    const cells: ExportCell[] = [];
+    for (const image of this.images) {
+      for (const service of this.servicesOrNone()) {
+        const cell = this.cells.get(cellKey(image, service));
+        if (cell) cells.push({ imagePath: image.scheme === 'file' ? image.fsPath : image.toString(), cell });
+      }
+    }
+    return cells;
+  }
+
+  private outcome(): ClassifyOutcome {
+    const cells = this.orderedCells().map(({ cell }) => cell);
+    const [first] = cells;
+    if (this.layout === 'single' && first && first.type !== 'busy') return first;
+    const actions: PanelAction[] =
+      this.layout === 'compare' ? ['runAgain', 'addService', 'exportCsv', 'exportJson'] : ['runAgain', 'switchService', 'exportCsv', 'exportJson'];
+    // Without a service or a host, the first cell's own remedies (Start Local Host, Deploy…) lead.
+    const remedies = first?.type === 'error' && (first.kind === 'hostDown' || first.kind === 'noService') ? first.actions.map((a) => a.action) : [];
+    const all = [...new Set([...remedies, ...actions])];
+    return { type: 'board', layout: this.layout === 'compare' ? 'compare' : 'batch', cells, actions: all.map(actionLabel) };
+  }
+
+  private show(): void {
+    const outcome = this.outcome();
+    // A single panel that is still busy shows its busy cell.
+    const first = this.orderedCells()[0]?.cell;
+    this.post(this.layout === 'single' && first ? first : outcome);
   }
 
   private post(message: HostToWebviewMessage): void {
     this.shown = message;
     if (this.ready && !this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private session(): SessionMessage {
+    return { type: 'session', images: this.images.map((uri) => uri.toString()), services: [...this.services] };
+  }
+
+  private postSession(): void {
+    this.panel.title = this.title();
+    if (this.ready && !this.disposed) void this.panel.webview.postMessage(this.session());
   }
 
   private receive(message: unknown): void {
@@ -238,6 +441,7 @@ class ClassifyPanel {
     }
     if (message.type === 'ready') {
       this.ready = true;
+      void this.panel.webview.postMessage(this.session());
       if (this.shown) void this.panel.webview.postMessage(this.shown);
       return;
     }
@@ -253,13 +457,21 @@ class ClassifyPanel {
         await this.run();
         return;
       case 'switchService':
-        await this.switchService();
+        await this.chooseService('switch');
+        return;
+      case 'addService':
+        await this.chooseService('add');
         return;
       case 'copyResult':
         await this.copyResult();
         return;
+      case 'exportCsv':
+        await this.export('csv');
+        return;
+      case 'exportJson':
+        await this.export('json');
+        return;
       case 'startLocalHost':
-        this.post({ type: 'busy', image: this.image, service: this.service });
         await vscode.commands.executeCommand('fpga.startLocalHost');
         await this.run();
         return;
@@ -272,48 +484,83 @@ class ClassifyPanel {
     }
   }
 
-  private async switchService(): Promise<void> {
-    let workspace: Workspace | undefined;
+  /**
+   * Switch: another service replaces the current one. Add: a single panel becomes a
+   * comparison (a new panel, so the single result stays where it was) or a comparison gains a column.
+   */
+  private async chooseService(mode: 'switch' | 'add'): Promise<void> {
+    const image = this.images[0];
+    if (!image) return;
+    let chosen: string | undefined;
     try {
-      workspace = await this.environment.workspace();
+      const workspace = await this.environment.workspace();
       if (!workspace) {
-        this.post(this.hostDown());
+        this.finish(() => true, (img, service) => this.hostDown(img, service));
         return;
       }
-      const chosen = await pickHealthyService(workspace, this.environment.memento, { imageName: this.name, current: this.service, alwaysAsk: true });
-      if (!chosen) return;
-      this.service = chosen;
+      const exclude = mode === 'add' ? this.services : [];
+      const imageName = this.images.length > 1 ? vscode.l10n.t('{0} images', this.images.length) : path.posix.basename(image.path);
+      chosen = await pickHealthyService(workspace, this.environment.memento, { imageName, current: this.services[0], alwaysAsk: true, exclude });
     } catch (error) {
-      this.post(this.failureOf(error));
+      this.finish(() => true, (img, service) => this.failureOf(error, img, service));
       return;
     }
+    if (!chosen) return;
+    if (mode === 'add' && !this.compare) {
+      await showClassifyPanel(this.environment, { images: [image], services: [...this.services, chosen], compare: true });
+      return;
+    }
+    this.services = mode === 'add' ? [...this.services, chosen] : [chosen];
     await this.run();
   }
 
   private async copyResult(): Promise<void> {
     if (this.shown?.type !== 'result') return;
-    const where = this.imageUri.scheme === 'file' ? this.imageUri.fsPath : this.imageUri.toString();
+    const image = this.images[0];
+    if (!image) return;
+    const where = image.scheme === 'file' ? image.fsPath : image.toString();
     await vscode.env.clipboard.writeText(resultJson(this.shown, where));
-    vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Classification of {0} copied as JSON', this.name), 3000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Classification of {0} copied as JSON', this.shown.image.name), 3000);
+  }
+
+  private async export(format: 'csv' | 'json'): Promise<void> {
+    const cells = this.orderedCells();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const fileName = `classifications.${format}`;
+    const target = await vscode.window.showSaveDialog({
+      title: vscode.l10n.t('Export the classifications'),
+      saveLabel: vscode.l10n.t('Export'),
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
+    });
+    if (!target) return;
+    const text = format === 'csv' ? exportCsv(cells) : exportJson(cells);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    log.info(`exported ${cells.length} classifications to ${target.toString()}`);
+    const open = vscode.l10n.t('Open');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} classifications to {1}.', cells.length, path.posix.basename(target.path)), open);
+    if (choice === open) await vscode.window.showTextDocument(target);
   }
 
   private dispose(): void {
     this.disposed = true;
-    const key = this.imageUri.toString();
-    if (panels.get(key) === this) {
-      panels.delete(key);
-      // The outcome holds the image's bytes (its data: URI): gone with the panel.
-      outcomes.delete(key);
-    }
+    for (const [key, panel] of panels) if (panel === this) panels.delete(key);
     for (const disposable of this.disposables) disposable.dispose();
   }
+}
+
+function cellKey(image: vscode.Uri, service: string | undefined): string {
+  return `${image.toString()}\n${service ?? ''}`;
 }
 
 function actionLabel(action: PanelAction): ErrorAction {
   const labels: Record<PanelAction, string> = {
     runAgain: vscode.l10n.t('Run Again'),
     switchService: vscode.l10n.t('Switch Service'),
+    addService: vscode.l10n.t('Add Service'),
     copyResult: vscode.l10n.t('Copy Result JSON'),
+    exportCsv: vscode.l10n.t('Export CSV'),
+    exportJson: vscode.l10n.t('Export JSON'),
     startLocalHost: vscode.l10n.t('Start Local Host'),
     deploy: vscode.l10n.t('Deploy…'),
     showLog: vscode.l10n.t('Show Log'),

@@ -2,7 +2,7 @@
  * Turning a service's answer into what the classify panel shows and what "Copy Result JSON"
  * puts on the clipboard. No vscode here: plain-Node unit tests cover it.
  */
-import type { ClassifiedImage, ResultMessage, ServiceSummary, StageTiming } from '../../../webview/protocol';
+import type { CellMessage, ClassifiedImage, ResultMessage, ServiceSummary, StageTiming } from '../../../webview/protocol';
 import type { Classification } from '../../workspaces/workspace';
 
 /** Stages that happen before the model, in the order they run. */
@@ -68,6 +68,58 @@ export function resultJson(result: ResultMessage, imagePath: string): string {
     round_trip_ms: result.roundTripMs,
   };
   return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+/** One exported row: a cell of a batch or comparison, with the image's path instead of its bytes. */
+export interface ExportCell {
+  imagePath: string;
+  cell: CellMessage;
+}
+
+function exportRecord({ imagePath, cell }: ExportCell): Record<string, unknown> {
+  if (cell.type !== 'result') {
+    return { image: imagePath, service: cell.service ?? null, error: cell.type === 'error' ? cell.message : 'not classified yet' };
+  }
+  const parsed = JSON.parse(resultJson(cell, imagePath)) as Record<string, unknown>;
+  return { ...parsed, weights: cell.service.synthetic ? 'generated' : 'real' };
+}
+
+/** Export JSON: one object per image and service, the fields of Copy Result JSON plus the weights; failures carry `error`. */
+export function exportJson(cells: readonly ExportCell[]): string {
+  return `${JSON.stringify(cells.map(exportRecord), null, 2)}\n`;
+}
+
+/** RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled. */
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const CSV_HEADER = ['image', 'service', 'weights', 'backend', 'precision', 'top1_index', 'top1_label', 'top1_score', 'top5', 'service_ms', 'round_trip_ms', 'error'];
+
+/** Export CSV: a row per image and service; `top5` is "label (score)" entries joined by "; ". */
+export function exportCsv(cells: readonly ExportCell[]): string {
+  const rows = cells.map(({ imagePath, cell }) => {
+    if (cell.type !== 'result') {
+      return [imagePath, cell.service ?? '', '', '', '', '', '', '', '', '', '', cell.type === 'error' ? cell.message : 'not classified yet'];
+    }
+    const top = cell.predictions[0];
+    return [
+      imagePath,
+      cell.service.name,
+      cell.service.synthetic ? 'generated' : 'real',
+      cell.service.backend,
+      cell.service.precision,
+      top?.index ?? '',
+      top?.label ?? '',
+      top ? top.score.toFixed(6) : '',
+      cell.predictions.map((p) => `${p.label} (${p.score.toFixed(4)})`).join('; '),
+      cell.totalMs.toFixed(2),
+      cell.roundTripMs.toFixed(2),
+      '',
+    ];
+  });
+  return [CSV_HEADER, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
 const EXTENSION_TYPES: Readonly<Record<string, string>> = {

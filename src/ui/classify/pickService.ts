@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
+import { orderForPick } from '../tree/presentation';
 
 /** globalState key: the service the user last classified with, offered first next time. */
 const LAST_SERVICE_KEY = 'fpga.classify.lastService';
@@ -27,7 +28,7 @@ function item(service: ServiceInfo, current: string | undefined): ServiceItem {
   return {
     label: service.name,
     description: service.name === current ? vscode.l10n.t('{0} (current)', engine) : engine,
-    detail: service.synthetic ? vscode.l10n.t('Synthetic weights: timings are real, classes are meaningless') : undefined,
+    detail: service.synthetic ? vscode.l10n.t('Generated weights: timings are real, classes are meaningless') : vscode.l10n.t('Real weights'),
     service,
   };
 }
@@ -39,6 +40,8 @@ export interface PickOptions {
   current?: string;
   /** Show the pick even when only one service is Healthy (Switch Service asked for a choice). */
   alwaysAsk?: boolean;
+  /** Services not to offer (those a comparison already shows). */
+  exclude?: readonly string[];
 }
 
 /**
@@ -47,16 +50,21 @@ export interface PickOptions {
  * NoHealthyServiceError when there is nothing to choose.
  */
 export async function pickHealthyService(workspace: Workspace, memento: vscode.Memento, options: PickOptions): Promise<string | undefined> {
-  const healthy = (await workspace.listServices()).filter((service) => service.state === 'Healthy');
+  const excluded = new Set(options.exclude ?? []);
+  const healthy = (await workspace.listServices()).filter((service) => service.state === 'Healthy' && !excluded.has(service.name));
   if (healthy.length === 0) {
-    throw new NoHealthyServiceError(vscode.l10n.t('No service of the {0} workspace is Healthy: deploy a pipeline to classify images.', workspace.label));
+    throw new NoHealthyServiceError(
+      excluded.size > 0
+        ? vscode.l10n.t('No other service of the {0} workspace is Healthy: deploy another pipeline to compare with.', workspace.label)
+        : vscode.l10n.t('No service of the {0} workspace is Healthy: deploy a pipeline to classify images.', workspace.label),
+    );
   }
   const previous = options.current ?? lastService(memento);
   let chosen: ServiceInfo | undefined;
   if (healthy.length === 1 && !options.alwaysAsk) {
     chosen = healthy[0];
   } else {
-    const ordered = [...healthy].sort((a, b) => Number(b.name === previous) - Number(a.name === previous) || a.name.localeCompare(b.name));
+    const ordered = orderForPick(healthy, previous);
     const picked = await vscode.window.showQuickPick(
       ordered.map((service) => item(service, options.current)),
       {

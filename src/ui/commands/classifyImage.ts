@@ -1,43 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Workspace } from '../../workspaces/workspace';
 import { failureKind } from '../classify/classifyFailure';
+import { localClassifyEnvironment, workspaceClassifyEnvironment } from '../classify/classifyEnvironment';
 import type { ClassifyEnvironment, ClassifyOutcome } from '../classify/classifyPanel';
 import { showClassifyPanel } from '../classify/classifyPanel';
+import { imagesToClassify } from '../classify/imageTargets';
 import { NoHealthyServiceError, lastService, pickHealthyService, rememberService } from '../classify/pickService';
 import { ServiceNode } from '../tree/serviceNodes';
 import type { CommandContext } from './runCommand';
-
-/** What the service host decodes (the Explorer menu's `when` clause lists the same). */
-const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'bmp', 'gif', 'webp'];
-
-async function askForImage(): Promise<vscode.Uri | undefined> {
-  const [image] =
-    (await vscode.window.showOpenDialog({
-      title: vscode.l10n.t('Classify Image'),
-      openLabel: vscode.l10n.t('Classify'),
-      canSelectMany: false,
-      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-      filters: { [vscode.l10n.t('Images')]: IMAGE_EXTENSIONS },
-    })) ?? [];
-  return image;
-}
-
-/**
- * The Local workspace if its host is running. Classifying does not start the host by
- * itself: when it is down the panel says so and offers Start Local Host.
- */
-function localEnvironment(command: CommandContext): ClassifyEnvironment {
-  return {
-    extensionUri: command.extensionUri,
-    memento: command.globalState,
-    workspace: () => command.workspaces.localHost.attach(),
-  };
-}
-
-function nodeEnvironment(command: CommandContext, workspace: Workspace): ClassifyEnvironment {
-  return { extensionUri: command.extensionUri, memento: command.globalState, workspace: () => Promise.resolve(workspace) };
-}
 
 function offerDeploy(message: string): void {
   const deploy = vscode.l10n.t('Deploy…');
@@ -69,24 +39,27 @@ async function chooseService(command: CommandContext, environment: ClassifyEnvir
 }
 
 /**
- * FPGA: Classify Image — from an image in the Explorer, a service in the Workspaces view or
- * the palette; opens (or reuses) the image's classify panel. Resolves with what the panel
- * shows when the classification ends (a result or an error), undefined when the user
- * cancelled or nothing could classify: integration tests read it through executeCommand.
+ * FPGA: Classify Image — from images or folders selected in the Explorer (several go into one
+ * batch panel), the image preview's title bar, a service in the Workspaces view or the palette
+ * (the image open in the editor, else a file dialog). Resolves with what the panel shows when
+ * the classifications end, undefined when the user cancelled or nothing could classify:
+ * integration tests read it through executeCommand.
  */
-export async function classifyImage(command: CommandContext, target?: unknown): Promise<ClassifyOutcome | undefined> {
+export async function classifyImage(command: CommandContext, target?: unknown, selected?: unknown): Promise<ClassifyOutcome | undefined> {
   const node = target instanceof ServiceNode ? target : undefined;
-  const imageUri = target instanceof vscode.Uri ? target : await askForImage();
-  if (!imageUri) return undefined;
-  const imageName = path.posix.basename(imageUri.path);
+  const images = await imagesToClassify(node ? undefined : target, selected);
+  const { extensionUri, globalState, workspaces } = command;
   if (node) {
-    await rememberService(command.globalState, node.service.name);
-    // The Local workspace is looked up on every run: a node's copy goes stale when the host restarts.
-    const environment = command.workspaces.isLocal(node.workspace) ? localEnvironment(command) : nodeEnvironment(command, node.workspace);
-    return showClassifyPanel(environment, imageUri, node.service.name);
+    await rememberService(globalState, node.service.name);
+    const environment = workspaces.isLocal(node.workspace)
+      ? localClassifyEnvironment(extensionUri, globalState, workspaces)
+      : workspaceClassifyEnvironment(extensionUri, globalState, workspaces, node.workspace);
+    return showClassifyPanel(environment, { images, services: [node.service.name] });
   }
-  const environment = localEnvironment(command);
+  const environment = localClassifyEnvironment(extensionUri, globalState, workspaces);
+  const [first] = images;
+  const imageName = images.length === 1 && first ? path.posix.basename(first.path) : vscode.l10n.t('{0} images', images.length);
   const choice = await chooseService(command, environment, imageName);
   if (choice === 'none') return undefined;
-  return showClassifyPanel(environment, imageUri, choice.service);
+  return showClassifyPanel(environment, { images, services: choice.service ? [choice.service] : [] });
 }

@@ -12,7 +12,11 @@ export async function deleteService(command: CommandContext, node?: unknown): Pr
     remove,
   );
   if (choice !== remove) return;
-  await workspace.deleteService(service.name);
-  command.workspaces.refresh();
+  command.workspaces.markPending(workspace, service.name, 'Deleting');
+  try {
+    await workspace.deleteService(service.name);
+  } finally {
+    command.workspaces.clearPending(workspace, service.name);
+  }
   void vscode.window.showInformationMessage(vscode.l10n.t('Service {0} deleted.', service.name));
 }

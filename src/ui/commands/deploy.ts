@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { plainNotificationText } from '../../common/displayText';
 import { UserError } from '../../common/errors';
+import { readModelDef } from '../../pipeline/modelDefReader';
 import { PipelineInvalidError, packagePipeline } from '../../pipeline/packager';
 import type { ModelInfo, ServiceInfo, Workspace } from '../../workspaces/workspace';
 import { defaultServiceName, modelToDeploy, serviceNameInputProblem, waitUntilSettled } from '../deploy/deployLogic';
@@ -36,7 +37,7 @@ async function chooseTarget(arg: unknown): Promise<Target> {
 }
 
 async function pickFile(): Promise<vscode.Uri> {
-  const found = await vscode.workspace.findFiles(`**/{*${PIPELINE_SUFFIX},model_def.zip}`, '**/node_modules/**', 200);
+  const found = await vscode.workspace.findFiles(`**/{*${PIPELINE_SUFFIX},*model_def.zip}`, '**/node_modules/**', 200);
   const browse = { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, uri: undefined };
   const items = [
     ...found
@@ -74,12 +75,16 @@ async function pickWorkspace(command: CommandContext): Promise<Workspace> {
 async function packageIfNeeded(command: CommandContext, uri: vscode.Uri): Promise<Extract<DeploySource, { kind: 'zip' }> | undefined> {
   if (uri.scheme !== 'file') throw new UserError(vscode.l10n.t('{0} is not a file on this machine; save it to a folder first.', uri.toString()));
   const displayName = path.basename(uri.fsPath);
-  if (isZipUri(uri)) return { kind: 'zip', zip: await vscode.workspace.fs.readFile(uri), displayName };
+  if (isZipUri(uri)) {
+    const zip = await vscode.workspace.fs.readFile(uri);
+    // Read (and verified) here, so a damaged zip is refused before any question is asked.
+    return { kind: 'zip', zip, displayName, pipelineName: readModelDef(zip).serviceDef.name };
+  }
   await saveIfDirty(uri);
   try {
-    const { zip, warnings } = await packagePipeline(uri.fsPath);
+    const { zip, warnings, serviceDef } = await packagePipeline(uri.fsPath);
     if (warnings.length > 0) command.diagnostics.publishPackageProblems(uri, warnings);
-    return { kind: 'zip', zip, displayName };
+    return { kind: 'zip', zip, displayName, pipelineName: serviceDef.name };
   } catch (error) {
     if (!(error instanceof PipelineInvalidError)) throw error;
     await showProblems(command, uri, error);
@@ -87,13 +92,16 @@ async function packageIfNeeded(command: CommandContext, uri: vscode.Uri): Promis
   }
 }
 
-/** Step 4: the service name, checked as it is typed (rules and uniqueness in the workspace). */
-async function askServiceName(command: CommandContext, workspace: Workspace, model: ModelInfo): Promise<string> {
+/**
+ * Step 4: the service name, checked as it is typed (rules and uniqueness in the workspace).
+ * Asked before a file's model is registered, so Escape here leaves the workspace unchanged.
+ */
+async function askServiceName(command: CommandContext, workspace: Workspace, what: string, baseName: string): Promise<string> {
   const services = await command.workspaces.listServices(workspace);
   const taken = services.map((s) => s.name);
-  const value = defaultServiceName(model, services);
+  const value = defaultServiceName(baseName, services);
   const name = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Deploy {0} to {1}', modelLabel(model), workspace.label),
+    title: vscode.l10n.t('Deploy {0} to {1}', what, workspace.label),
     prompt: vscode.l10n.t('Service name: 3–32 lowercase letters, digits and "-"'),
     value,
     valueSelection: [0, value.length],
@@ -110,12 +118,13 @@ async function deployAndWait(command: CommandContext, workspace: Workspace, name
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deploying {0}', name), cancellable: true },
     async (progress, token) => {
       progress.report({ message: vscode.l10n.t('starting {0}…', modelLabel(model)) });
-      const started = await workspace.deployService(name, model.id);
-      log.info(`deploying ${name} (${model.id}) in ${workspace.label}`);
-      command.workspaces.refresh();
+      // The row shows Transitioning at once, even while the host is too busy loading to list it.
+      command.workspaces.markPending(workspace, name, 'Transitioning');
       const stopWaiting = new AbortController();
       const subscription = token.onCancellationRequested(() => stopWaiting.abort());
       try {
+        const started = await workspace.deployService(name, model.id);
+        log.info(`deploying ${name} (${model.id}) in ${workspace.label}`);
         if (started.state !== 'Transitioning') return started;
         return await waitUntilSettled(workspace, name, {
           signal: stopWaiting.signal,
@@ -129,7 +138,7 @@ async function deployAndWait(command: CommandContext, workspace: Workspace, name
         return undefined;
       } finally {
         subscription.dispose();
-        command.workspaces.refresh();
+        command.workspaces.clearPending(workspace, name);
       }
     },
   );
@@ -140,11 +149,15 @@ function announce(command: CommandContext, workspace: Workspace, service: Servic
   if (service.state === 'Healthy') {
     log.info(`${service.name} is Healthy at ${service.scoring_uri} (${service.backend ?? 'backend unknown'})`);
     const classify = vscode.l10n.t('Classify Image…');
-    const copy = vscode.l10n.t('Copy Scoring URI');
-    void vscode.window.showInformationMessage(vscode.l10n.t('Service {0} is Healthy.', service.name), classify, copy).then(async (choice) => {
+    const sample = vscode.l10n.t('Copy Sample Request');
+    const message = service.synthetic
+      ? vscode.l10n.t('Service {0} is Healthy on generated weights: its timings are real, its classes are meaningless.', service.name)
+      : vscode.l10n.t('Service {0} is Healthy (real weights).', service.name);
+    const show = service.synthetic ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(message, classify, sample).then(async (choice) => {
       const node = new ServiceNode(workspace, service, 'local');
       if (choice === classify) await vscode.commands.executeCommand('fpga.classifyImage', node);
-      if (choice === copy) await vscode.commands.executeCommand('fpga.copyScoringUri', node);
+      if (choice === sample) await vscode.commands.executeCommand('fpga.copySampleRequest', node);
     });
     return;
   }
@@ -171,20 +184,23 @@ export async function deploy(command: CommandContext, arg?: unknown): Promise<Se
   const target = await chooseTarget(arg);
   let workspace: Workspace;
   let model: ModelInfo;
+  let name: string;
   if (target.kind === 'model') {
     ({ workspace, model } = target);
+    name = await askServiceName(command, workspace, modelLabel(model), model.name);
   } else {
     const source = await packageIfNeeded(command, target.uri);
     if (!source) return undefined;
-    workspace = await pickWorkspace(command);
+    const chosen = await pickWorkspace(command);
+    workspace = chosen;
+    name = await askServiceName(command, workspace, source.displayName, source.pipelineName);
     model = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Registering {0} in {1}…', source.displayName, workspace.label) },
-      () => modelToDeploy(workspace, source),
+      () => modelToDeploy(chosen, source),
     );
     log.info(`registered ${target.uri.fsPath} as ${model.id}`);
     command.workspaces.refresh();
   }
-  const name = await askServiceName(command, workspace, model);
   const service = await deployAndWait(command, workspace, name, model);
   if (service) announce(command, workspace, service);
   return service;

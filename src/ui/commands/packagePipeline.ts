@@ -5,7 +5,8 @@ import { formatBytes } from '../../common/formatBytes';
 import type { PackageResult } from '../../pipeline/packager';
 import { PipelineInvalidError, packagePipelineFile } from '../../pipeline/packager';
 import { getLog } from '../log';
-import { PIPELINE_SUFFIX } from '../templates/pipelineTemplate';
+import { revealFile } from '../revealFile';
+import { PIPELINE_SUFFIX, modelDefPath } from '../templates/pipelineTemplate';
 import type { CommandContext } from './runCommand';
 
 const log = getLog('package');
@@ -39,7 +40,8 @@ export async function saveIfDirty(uri: vscode.Uri): Promise<void> {
 /** Puts the problems where the user fixes them: the file, at the first one, and the Problems view. */
 export async function showProblems(command: CommandContext, uri: vscode.Uri, error: PipelineInvalidError): Promise<void> {
   const name = path.basename(uri.fsPath);
-  const count = error.problems.length;
+  // Warnings never stop packaging: the count names only what must be fixed.
+  const count = error.problems.filter((p) => p.severity === 'error').length;
   log.warn(`${uri.fsPath} is not valid:\n${error.problems.map((p) => `  ${p.line}:${p.column} ${p.severity} ${p.message}`).join('\n')}`);
   command.diagnostics.publishPackageProblems(uri, error.problems);
   const first = error.problems.find((p) => p.severity === 'error') ?? error.problems[0];
@@ -52,8 +54,8 @@ export async function showProblems(command: CommandContext, uri: vscode.Uri, err
   await vscode.commands.executeCommand('workbench.actions.view.problems');
   void vscode.window.showWarningMessage(
     count === 1
-      ? vscode.l10n.t('{0} has 1 problem: fix it and package again.', name)
-      : vscode.l10n.t('{0} has {1} problems: fix them and package again.', name, count),
+      ? vscode.l10n.t('{0} has 1 error (listed in the Problems view as FPGA): fix it and package again.', name)
+      : vscode.l10n.t('{0} has {1} errors (listed in the Problems view as FPGA): fix them and package again.', name, count),
   );
 }
 
@@ -74,11 +76,10 @@ function announce(pipelineUri: vscode.Uri, result: PackageResult): void {
       : warnings === 1
         ? vscode.l10n.t('{0}, with 1 warning (see the Problems view).', packaged)
         : vscode.l10n.t('{0}, with {1} warnings (see the Problems view).', packaged, warnings);
-  void vscode.window.showInformationMessage(message, reveal).then(async (choice) => {
-    if (choice !== reveal) return;
-    // The Explorer can only reveal files inside the open folders; the OS can show any.
-    const command = vscode.workspace.getWorkspaceFolder(zipUri) ? 'revealInExplorer' : 'revealFileInOS';
-    await vscode.commands.executeCommand(command, zipUri);
+  const deploy = vscode.l10n.t('Deploy…');
+  void vscode.window.showInformationMessage(message, deploy, reveal).then(async (choice) => {
+    if (choice === reveal) await revealFile(zipUri);
+    if (choice === deploy) await vscode.commands.executeCommand('fpga.deploy', zipUri);
   });
 }
 
@@ -92,7 +93,7 @@ async function packageOne(command: CommandContext, uri: vscode.Uri): Promise<boo
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Packaging {0}…', name) },
-      () => packagePipelineFile(uri.fsPath),
+      () => packagePipelineFile(uri.fsPath, modelDefPath(uri.fsPath)),
     );
     log.info(`${uri.fsPath} → ${result.outPath}: ${result.entries} entries, ${result.bytes} bytes, sha256 ${result.sha256}`);
     // Warnings do not stop packaging, but the user should still see them.
@@ -107,7 +108,7 @@ async function packageOne(command: CommandContext, uri: vscode.Uri): Promise<boo
   }
 }
 
-/** FPGA: Package Pipeline — writes `model_def.zip` beside each chosen `*.pipeline.json`. */
+/** FPGA: Package Pipeline — writes `<name>.model_def.zip` beside each chosen `<name>.pipeline.json`. */
 export async function packagePipeline(command: CommandContext, uri?: unknown, selected?: unknown): Promise<void> {
   const uris = targets(uri, selected);
   if (!uris || uris.length === 0) {

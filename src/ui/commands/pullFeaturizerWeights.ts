@@ -4,16 +4,11 @@ import { FEATURIZERS } from '../../pipeline/featurizers';
 import { KERAS_WEIGHT_FILES } from '../../runtime/featurizers/kerasWeightFiles';
 import { pullFeaturizer } from '../../runtime/featurizers/pull';
 import { weightsState } from '../../runtime/featurizers/storeStatus';
-import { MODEL_STORE_SETTING, resolveModelStore } from '../../runtime/modelStore';
 import { getLog } from '../log';
+import { configuredModelStore } from '../modelStoreSetting';
 import type { CommandContext } from './runCommand';
 
 const log = getLog('featurizers');
-
-function modelStore(): string {
-  const setting = vscode.workspace.getConfiguration().get<string>(MODEL_STORE_SETTING);
-  return resolveModelStore(undefined, setting);
-}
 
 /** The featurizers with one official weight file, with what the store holds for each. */
 async function pickFeaturizer(store: string): Promise<string> {
@@ -38,7 +33,7 @@ async function pickFeaturizer(store: string): Promise<string> {
  * afterwards run the real weights (running ones keep what they loaded).
  */
 export async function pullFeaturizerWeights(_command: CommandContext, preset?: unknown): Promise<void> {
-  const store = modelStore();
+  const store = configuredModelStore();
   const name = typeof preset === 'string' ? preset : await pickFeaturizer(store);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0} weights', name) },

@@ -7,7 +7,7 @@ import { serviceTarget } from './treeTargets';
 export async function regenerateKeys(command: CommandContext, node?: unknown): Promise<void> {
   const { workspace, service } = await serviceTarget(command, node, vscode.l10n.t('Service whose key to regenerate'));
   const items: (vscode.QuickPickItem & { key: keyof ServiceKeys })[] = [
-    { label: vscode.l10n.t('Primary key'), description: vscode.l10n.t('the key Classify Image and Copy Primary Key use'), key: 'primary' },
+    { label: vscode.l10n.t('Primary key'), description: vscode.l10n.t('the key Classify Image and Copy Sample Request use'), key: 'primary' },
     { label: vscode.l10n.t('Secondary key'), description: vscode.l10n.t('a spare key for rotating clients'), key: 'secondary' },
   ];
   const which = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which key of {0} to regenerate?', service.name) });
@@ -19,6 +19,14 @@ export async function regenerateKeys(command: CommandContext, node?: unknown): P
     regenerate,
   );
   if (choice !== regenerate) return;
-  await workspace.regenerateKey(service.name, which.key);
-  void vscode.window.showInformationMessage(vscode.l10n.t('The {0} of {1} was regenerated.', which.label.toLowerCase(), service.name));
+  const keys = await workspace.regenerateKey(service.name, which.key);
+  // Rotation ends with the new key in the clients: offer it at once (to the clipboard only).
+  const copy = vscode.l10n.t('Copy New Key');
+  const answer = await vscode.window.showInformationMessage(
+    vscode.l10n.t('The {0} of {1} was regenerated; give the new one to its clients.', which.label.toLowerCase(), service.name),
+    copy,
+  );
+  if (answer !== copy) return;
+  await vscode.env.clipboard.writeText(keys[which.key]);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) New {0} of {1} copied', which.label.toLowerCase(), service.name), 3000);
 }

@@ -3,7 +3,10 @@ import type { PipelineDiagnostics } from '../pipelineDiagnostics';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { classifyImage } from './classifyImage';
 import { comingSoon } from './comingSoon';
+import { compareServices } from './compareServices';
 import { copyPrimaryKey } from './copyPrimaryKey';
+import { copySampleRequest } from './copySampleRequest';
+import { copySecondaryKey } from './copySecondaryKey';
 import { copyScoringUri } from './copyScoringUri';
 import { deleteModel } from './deleteModel';
 import { deleteService } from './deleteService';
@@ -29,6 +32,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.showLog': showLog,
   'fpga.deploy': deploy,
   'fpga.classifyImage': classifyImage,
+  'fpga.compareServices': compareServices,
   'fpga.deleteService': deleteService,
   'fpga.deleteModel': deleteModel,
   'fpga.revealModelZip': revealModelZip,
@@ -41,6 +45,8 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.signInToAzure': comingSoon,
   'fpga.copyScoringUri': copyScoringUri,
   'fpga.copyPrimaryKey': copyPrimaryKey,
+  'fpga.copySecondaryKey': copySecondaryKey,
+  'fpga.copySampleRequest': copySampleRequest,
   'fpga.regenerateKeys': regenerateKeys,
 };
 

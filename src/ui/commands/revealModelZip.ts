@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import { revealFile } from '../revealFile';
 import type { CommandContext } from './runCommand';
 import { modelTarget } from './treeTargets';
 
-/** FPGA: Reveal Model Zip — the registered model_def.zip in the local host's state folder. */
+/** FPGA: Reveal Model Zip — the workspace's stored copy of the model's zip, in the local host's state folder. */
 export async function revealModelZip(command: CommandContext, node?: unknown): Promise<void> {
   const { workspace, model } = await modelTarget(command, node, vscode.l10n.t('Model whose zip to reveal'));
   if (!command.workspaces.isLocal(workspace)) {
     throw new UserError(vscode.l10n.t('The zips of {0} are not on this machine.', workspace.label));
   }
   const zip = vscode.Uri.file(join(command.workspaces.localHost.stateDir, 'models', `${model.sha256}.zip`));
-  await vscode.commands.executeCommand('revealFileInOS', zip);
+  await revealFile(zip);
 }

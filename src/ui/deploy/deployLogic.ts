@@ -62,15 +62,18 @@ export async function waitUntilSettled(workspace: Workspace, name: string, optio
   }
 }
 
-/** Where the model to deploy comes from: zip bytes to register, or a model already registered. */
-export type DeploySource = { kind: 'zip'; zip: Uint8Array; displayName: string } | { kind: 'model'; model: ModelInfo };
+/**
+ * Where the model to deploy comes from: zip bytes to register (with the pipeline's name, from
+ * which the service name is suggested before anything is registered), or a model already registered.
+ */
+export type DeploySource = { kind: 'zip'; zip: Uint8Array; displayName: string; pipelineName: string } | { kind: 'model'; model: ModelInfo };
 
 /** Registers a zip source (registering the same bytes twice gives the same model). */
 export async function modelToDeploy(workspace: Workspace, source: DeploySource): Promise<ModelInfo> {
   return source.kind === 'model' ? source.model : workspace.registerModel(source.zip);
 }
 
-/** The name the input box starts with: the model's name, made valid and unique. */
-export function defaultServiceName(model: ModelInfo, services: readonly ServiceInfo[]): string {
-  return suggestServiceName(model.name, services.map((s) => s.name));
+/** The name the input box starts with: the model's (or pipeline's) name, made valid and unique. */
+export function defaultServiceName(modelName: string, services: readonly ServiceInfo[]): string {
+  return suggestServiceName(modelName, services.map((s) => s.name));
 }

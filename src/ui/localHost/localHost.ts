@@ -5,17 +5,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import { UserError, messageOf } from '../../common/errors';
-import { MODEL_STORE_SETTING, resolveModelStore } from '../../runtime/modelStore';
 import { stateFolderHolder } from '../../service/stateLock';
 import type { HostFile } from '../../workspaces/local/hostFile';
 import { findHost, stopHost } from '../../workspaces/local/hostLauncher';
 import { LocalWorkspace } from '../../workspaces/local/localWorkspace';
 import { getLog } from '../log';
+import { configuredModelStore } from '../modelStoreSetting';
 
 const HOST_CHANNEL = 'FPGA Local Host';
 const START_TIMEOUT_MS = 60_000;
 /** How long deactivate waits for the host to finish requests and save its state. */
 const STOP_TIMEOUT_MS = 10_000;
+/** The host's recent output kept for Show Log on one service: enough for a session, bounded. */
+const RECENT_LINES = 5000;
 
 export type LocalHostState = 'stopped' | 'starting' | 'running';
 
@@ -38,6 +40,7 @@ export class LocalHost implements vscode.Disposable {
   private starting: Promise<HostFile> | undefined;
   private channel: vscode.LogOutputChannel | undefined;
   private lastExit: string | undefined;
+  private readonly recent: string[] = [];
   /** Set when the user stopped it or it exited: the tree then offers Start instead of starting it again. */
   private stoppedOnPurpose = false;
 
@@ -129,6 +132,17 @@ export class LocalHost implements vscode.Disposable {
     this.output().show(true);
   }
 
+  /**
+   * The lines of the host's output (since this window started it) that name `service`, or
+   * undefined when this window did not start the host and so never saw its output.
+   */
+  linesAbout(service: string): string[] | undefined {
+    if (this.recent.length === 0 && !this.child) return undefined;
+    // Service names are lowercase letters, digits and '-': no regular-expression characters to escape.
+    const word = new RegExp(`(^|[^a-z0-9-])${service}($|[^a-z0-9-])`);
+    return this.recent.filter((line) => word.test(line));
+  }
+
   dispose(): void {
     this.changed.dispose();
     this.channel?.dispose();
@@ -161,6 +175,8 @@ export class LocalHost implements vscode.Disposable {
     const forward = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split(/\r?\n/)) {
         if (line.trim() === '') continue;
+        this.recent.push(line);
+        if (this.recent.length > RECENT_LINES) this.recent.splice(0, this.recent.length - RECENT_LINES);
         if (/\b(error|failed|unexpected)\b/i.test(line)) output.error(line);
         else output.info(line);
       }
@@ -217,7 +233,7 @@ export class LocalHost implements vscode.Disposable {
 
   private serveArgs(): string[] {
     const config = vscode.workspace.getConfiguration();
-    const store = resolveModelStore(undefined, config.get<string>(MODEL_STORE_SETTING));
+    const store = configuredModelStore();
     const port = config.get<number>('fpga.localHost.port') ?? 0;
     const cli = vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath;
     return [cli, 'serve', '--state', this.stateDir, '--model-store', store, ...(port !== 0 ? ['--port', String(port)] : [])];

@@ -12,6 +12,24 @@ import { formatMessage } from '../localize';
 
 export const PIPELINE_SUFFIX = '.pipeline.json';
 
+/**
+ * The pipeline file a save dialog's answer stands for, always ending in exactly one
+ * `.pipeline.json`: save dialogs append the filter's extension to a name that already has
+ * it (`x.pipeline.json` came back as `x.pipeline.json.json`), and users type `x`, `x.json`
+ * or `x.pipeline` too.
+ */
+export function pipelineFilePath(savedPath: string): string {
+  const slash = savedPath.lastIndexOf('/') + 1;
+  const stem = savedPath.slice(slash).replace(/(\.pipeline|\.json)+$/i, '');
+  return `${savedPath.slice(0, slash)}${stem}${PIPELINE_SUFFIX}`;
+}
+
+/** The pipeline's name from its file: the stem when it is a valid name, else `fallback`. */
+export function pipelineNameFromFile(filePath: string, fallback: string): string {
+  const stem = filePath.slice(filePath.lastIndexOf('/') + 1).slice(0, -PIPELINE_SUFFIX.length);
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(stem) ? stem : fallback;
+}
+
 /** `mobilenet_v1_0.75` → `mobilenet-v1-0-75-imagenet`: a pipeline name that is also a good service name. */
 export function templatePipelineName(featurizer: FeaturizerInfo): string {
   return `${featurizer.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-imagenet`;
@@ -44,4 +62,13 @@ export function featurizerDetail(featurizer: FeaturizerInfo, t: Localize = forma
   const crop = p.centerCrop ? t(', center crop {0}×{1}', p.centerCrop[0], p.centerCrop[1]) : '';
   const scaled = p.std.some((s) => s !== 1) ? t('mean {0}, std {1}', p.mean.join('/'), p.std.join('/')) : t('mean {0} subtracted', p.mean.join('/'));
   return t('features {0} · {1}{2}, {3}, {4}', featurizer.featureShape.join('×'), resize, crop, p.channelOrder, scaled);
+}
+
+/**
+ * Where Package Pipeline writes a pipeline's zip: `<stem>.model_def.zip` beside it, so that
+ * the pipelines of one folder never overwrite each other's `model_def.zip`.
+ */
+export function modelDefPath(pipelinePath: string): string {
+  const stem = pipelinePath.endsWith(PIPELINE_SUFFIX) ? pipelinePath.slice(0, -PIPELINE_SUFFIX.length) : pipelinePath.replace(/\.json$/i, '');
+  return `${stem}.model_def.zip`;
 }

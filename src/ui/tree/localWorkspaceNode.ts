@@ -11,8 +11,8 @@ import type { TreeNode } from './treeNode';
 const ID = 'local';
 
 /**
- * "Local (this machine)": the service host on this machine. Expanding it starts the host
- * (about a second) unless the user stopped it or it exited, in which case it offers Start.
+ * "Local (this machine)": the service host on this machine. Listing its children starts the
+ * host (about a second) unless the user stopped it or it exited, in which case it offers Start.
  */
 export class LocalWorkspaceNode implements TreeNode {
   constructor(private readonly registry: WorkspaceRegistry) {}
@@ -22,7 +22,8 @@ export class LocalWorkspaceNode implements TreeNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(vscode.l10n.t('Local (this machine)'), vscode.TreeItemCollapsibleState.Collapsed);
+    // Expanded: the view lists this node only once something is deployed here (else it shows its welcome), and that is what the user came to see.
+    const item = new vscode.TreeItem(vscode.l10n.t('Local (this machine)'), vscode.TreeItemCollapsibleState.Expanded);
     item.id = ID;
     item.iconPath = new vscode.ThemeIcon('vm');
     item.contextValue = WORKSPACE_CONTEXT.local;

@@ -22,7 +22,9 @@ const SERVICE_ICONS: Readonly<Record<ServiceState, IconSpec>> = {
   Deleting: { id: 'trash' },
 };
 
-export const WORKSPACE_CONTEXT = { local: 'workspace.local', signIn: 'workspace.signIn' } as const;
+/** Group nodes are `group.*`, so no item menu (`viewItem =~ /^service/`, `/^model/`) lands on them. */
+export const WORKSPACE_CONTEXT = { local: 'workspace.local', signIn: 'signIn' } as const;
+export const GROUP_CONTEXT = { models: 'group.models', services: 'group.services' } as const;
 export const MODEL_CONTEXT = 'model';
 export const ERROR_CONTEXT = 'error';
 
@@ -31,8 +33,20 @@ export function serviceContextValue(state: ServiceState): string {
   return `service.${state.toLowerCase()}`;
 }
 
-export function serviceIcon(state: ServiceState): IconSpec {
-  return SERVICE_ICONS[state];
+/**
+ * A Healthy service on generated weights answers with meaningless classes: it must not look
+ * like a real one, so it gets a hollow, yellow circle instead of the green check.
+ */
+const SYNTHETIC_HEALTHY: IconSpec = { id: 'circle-large-outline', color: 'charts.yellow' };
+
+export function serviceIcon(service: Pick<ServiceInfo, 'state' | 'synthetic'>): IconSpec {
+  return service.state === 'Healthy' && service.synthetic === true ? SYNTHETIC_HEALTHY : SERVICE_ICONS[service.state];
+}
+
+/** "real weights", "generated weights", or undefined while the service has not loaded its model. */
+export function weightsLabel(synthetic: boolean | null | undefined, t: Localize = formatMessage): string | undefined {
+  if (synthetic === null || synthetic === undefined) return undefined;
+  return synthetic ? t('generated weights') : t('real weights');
 }
 
 /** States that change by themselves, so the tree keeps polling while one is shown. */
@@ -42,6 +56,31 @@ export function isSettling(state: ServiceState): boolean {
 
 export function anySettling(services: readonly ServiceInfo[]): boolean {
   return services.some((s) => isSettling(s.state));
+}
+
+/**
+ * What the Services group shows: the listed services, those this window is deleting shown
+ * Deleting, and the names of those it is deploying that the host does not list yet.
+ */
+export function withPending(
+  services: readonly ServiceInfo[],
+  pending: ReadonlyMap<string, 'Transitioning' | 'Deleting'>,
+): { services: ServiceInfo[]; deploying: string[] } {
+  const listed = new Set(services.map((s) => s.name));
+  return {
+    services: services.map((s) => (pending.get(s.name) === 'Deleting' ? { ...s, state: 'Deleting' as const } : s)),
+    deploying: [...pending].filter(([name, state]) => state === 'Transitioning' && !listed.has(name)).map(([name]) => name).sort(),
+  };
+}
+
+/**
+ * Real-weights services first (the pick pre-selects the first item, and a generated-weights
+ * service's classes are meaningless), the one used last first within its group, then by name.
+ */
+export function orderForPick(services: readonly ServiceInfo[], previous: string | undefined): ServiceInfo[] {
+  return [...services].sort(
+    (a, b) => Number(a.synthetic === true) - Number(b.synthetic === true) || Number(b.name === previous) - Number(a.name === previous) || a.name.localeCompare(b.name),
+  );
 }
 
 export function sortServices(services: readonly ServiceInfo[]): ServiceInfo[] {
@@ -84,8 +123,11 @@ export function modelTooltip(model: ModelInfo, t: Localize = formatMessage): str
   ].join('\n');
 }
 
-export function serviceDescription(service: ServiceInfo): string {
-  return `${service.model} · ${service.scoring_uri}`;
+/** The model, the weights it runs on (once known), the state when it is not Healthy, and the URI. */
+export function serviceDescription(service: ServiceInfo, t: Localize = formatMessage): string {
+  const weights = weightsLabel(service.synthetic, t);
+  const state = service.state === 'Healthy' ? undefined : service.state;
+  return [service.model, weights, state, service.scoring_uri].filter((part): part is string => part !== undefined).join(' · ');
 }
 
 export function serviceTooltip(service: ServiceInfo, t: Localize = formatMessage): string {
@@ -94,12 +136,23 @@ export function serviceTooltip(service: ServiceInfo, t: Localize = formatMessage
     t('Model: {0}', service.model),
     t('Scoring URI: {0}', service.scoring_uri),
   ];
-  if (service.backend !== null) lines.push(t('Backend: {0}', service.backend));
+  // Each model stage's engine, and why it runs there when that is not the obvious place (a fallback, an int8 scheme).
+  if (service.engines) {
+    for (const [stage, info] of Object.entries(service.engines)) {
+      lines.push(t('Stage {0}: {1} {2}', plainNotificationText(stage), info.engine, info.precision) + (info.note ? ` (${plainNotificationText(info.note)})` : ''));
+    }
+  } else if (service.backend !== null) lines.push(t('Backend: {0}', service.backend));
   if (service.precision !== null) lines.push(t('Precision: {0}', service.precision));
   if (service.synthetic !== null) {
-    lines.push(service.synthetic ? t('Weights: synthetic (fine for speed, meaningless classes)') : t('Weights: pretrained'));
+    lines.push(service.synthetic ? t('Weights: generated (real timings, meaningless classes)') : t('Weights: real (pretrained)'));
   }
   if (service.error) lines.push(t('Last error: {0}', plainNotificationText(service.error)));
+  // What a client needs besides the URI: how to send the key and the image, and where to get a ready request.
+  lines.push(
+    '',
+    t('Calling it: POST to the scoring URI with the header "Authorization: Bearer <primary or secondary key>" and an Open Inference Protocol v2 body (input "image", BYTES, base64; output "scores" with parameters.classification = k for the top k).'),
+    t('Right-click › Copy Sample Request for a curl command or a Python script with the key filled in.'),
+  );
   return lines.join('\n');
 }
 

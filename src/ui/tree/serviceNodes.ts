@@ -1,10 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import { messageOf } from '../../common/errors';
 import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { ErrorNode, MessageNode } from './messageNodes';
-import { serviceContextValue, serviceCount, serviceDescription, serviceIcon, serviceTooltip, sortServices } from './presentation';
+import { GROUP_CONTEXT, serviceContextValue, serviceCount, serviceDescription, serviceIcon, serviceTooltip, sortServices, withPending } from './presentation';
 import type { TreeNode } from './treeNode';
+
+/**
+ * A host loading a large model answers nothing for seconds (one inference thread): past this,
+ * the group shows what it listed last, with this window's deploys and deletes, and reloads
+ * once the host answers, instead of a spinner in place of every service.
+ */
+const LIST_PATIENCE_MS = 1500;
 
 /** A deployed service; Classify Image, the copy and key commands and Delete Service act on it. */
 export class ServiceNode implements TreeNode {
@@ -17,9 +25,9 @@ export class ServiceNode implements TreeNode {
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.service.name);
     item.id = `${this.idPrefix}/service/${this.service.name}`;
-    item.description = serviceDescription(this.service);
+    item.description = serviceDescription(this.service, vscode.l10n.t);
     item.tooltip = serviceTooltip(this.service, vscode.l10n.t);
-    const icon = serviceIcon(this.service.state);
+    const icon = serviceIcon(this.service);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = serviceContextValue(this.service.state);
     return item;
@@ -44,17 +52,26 @@ export class ServicesGroupNode implements TreeNode {
     item.id = `${this.idPrefix}/services`;
     item.iconPath = new vscode.ThemeIcon('server-process');
     if (this.count !== undefined) item.description = serviceCount(this.count, vscode.l10n.t);
-    item.contextValue = 'services';
+    item.contextValue = GROUP_CONTEXT.services;
     return item;
   }
 
   async getChildren(): Promise<TreeNode[]> {
     try {
       // Through the registry, so the status bar and the poller see every listing.
-      const services = sortServices(await this.registry.listServices(this.workspace));
-      this.count = services.length;
-      if (services.length === 0) return [new MessageNode(vscode.l10n.t('No services yet: right-click a *.pipeline.json and choose Deploy'), 'info')];
-      return services.map((service) => new ServiceNode(this.workspace, service, this.idPrefix));
+      const listing = this.registry.listServices(this.workspace);
+      const listed = await Promise.race([listing, sleep(LIST_PATIENCE_MS).then(() => undefined)]);
+      if (!listed) {
+        const reload = (): void => this.registry.refresh();
+        listing.then(reload, reload);
+      }
+      const { services, deploying } = withPending(listed ?? this.registry.lastServices(this.workspace) ?? [], this.registry.pendingServices(this.workspace));
+      this.count = services.length + deploying.length;
+      if (this.count === 0) return [new MessageNode(vscode.l10n.t('No services yet: right-click a *.pipeline.json and choose Deploy'), 'info')];
+      const deployingRows = deploying.map(
+        (name) => new MessageNode(vscode.l10n.t('{0} — deploying…', name), 'sync~spin', undefined, vscode.l10n.t('The host is loading the model of {0}.', name)),
+      );
+      return [...sortServices(services).map((service) => new ServiceNode(this.workspace, service, this.idPrefix)), ...deployingRows];
     } catch (error) {
       return [new ErrorNode(messageOf(error), this)];
     }

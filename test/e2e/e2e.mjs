@@ -200,6 +200,15 @@ try {
   await sleep(500);
   await page.screenshot({ path: join(SCREENSHOTS, 'classify-panel.png'), clip: { x: 0, y: 0, width: 1120, height: 720 } });
 
+  // 3b. The image preview's title bar offers Classify Image: it brings back the image's panel.
+  await explorerRow('cat.bmp').click();
+  const previewTab = page.locator('.tab.active', { hasText: /^cat\.bmp/ });
+  await previewTab.waitFor({ timeout: 30_000 });
+  await page.locator('.editor-group-container.active .editor-actions [aria-label^="Classify Image"]').first().click({ timeout: 10_000 });
+  await page.locator('.tab.active', { hasText: 'Classify cat.bmp' }).waitFor({ timeout: 30_000 });
+  await activePanel(page).locator('.prediction-list li.prediction').nth(4).waitFor({ timeout: SLOW_MS });
+  check(true, "Classify Image on the image preview's title bar shows the image's panel with its top 5");
+
   // 4. Three images selected in the Explorer, one Classify Image: one batch panel, a card each.
   // A plain click selects one row; Control-clicks add the others. The image preview a click
   // opens can take the focus meanwhile, so the selection is checked and made again if short.

@@ -135,7 +135,7 @@ void describe('tree presentation', () => {
     const tooltip = serviceTooltip(service('evil', 'Failed', { error }));
     assert.match(tooltip, /Last error: labels \[click here\] \(command:workbench/);
     assert.doesNotMatch(tooltip, /\]\(/);
-    assert.match(tooltip, /missing\\x1b\[2J$/);
+    assert.match(tooltip, /missing\\x1b\[2J$/m);
   });
 
   void it('leaves out what a service that never loaded does not know', () => {

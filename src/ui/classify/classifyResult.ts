@@ -2,6 +2,7 @@
  * Turning a service's answer into what the classify panel shows and what "Copy Result JSON"
  * puts on the clipboard. No vscode here: plain-Node unit tests cover it.
  */
+import { describeStageEngines } from '../../runtime/engines/stageEngine';
 import type { CellMessage, ClassifiedImage, ResultMessage, ServiceSummary, StageTiming } from '../../../webview/protocol';
 import type { Classification } from '../../workspaces/workspace';
 
@@ -28,7 +29,8 @@ export function orderTimings(timingsMs: Readonly<Record<string, number>>): { sta
 export function summarizeService(name: string, classification: Classification): ServiceSummary {
   return {
     name,
-    backend: classification.backend,
+    // Each stage's engine and precision where the host reports them (hosts before 0.2 give one backend).
+    backend: classification.engines ? describeStageEngines(classification.engines) : classification.backend,
     precision: classification.precision ?? 'fp32',
     synthetic: classification.synthetic ?? false,
   };

@@ -1,5 +1,6 @@
 /**
- * Chooses and starts the TensorFlow.js backend that runs every model stage.
+ * Chooses and starts the TensorFlow.js backend of the model stages that run on TensorFlow.js
+ * (`--engine tfjs`, or a stage ONNX Runtime cannot take).
  *
  * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow), used when it is installed.
  *   It is an optional dependency: its install fails on machines that cannot download

@@ -138,6 +138,17 @@ void describe('tree presentation', () => {
     assert.match(tooltip, /missing\\x1b\[2J$/m);
   });
 
+  void it('names each stage\'s engine and precision, with its note, when the host reports them', () => {
+    const engines = {
+      featurizer: { engine: 'onnxruntime' as const, precision: 'int8' as const, note: 'uint8 activations × int8 weights per channel, calibrated on generated images' },
+      classifier: { engine: 'onnxruntime' as const, precision: 'fp32' as const },
+    };
+    const tooltip = serviceTooltip(service('fast', 'Healthy', { backend: 'onnxruntime', precision: 'int8', engines }));
+    assert.match(tooltip, /^Stage featurizer: onnxruntime int8 \(uint8 activations × int8 weights per channel, calibrated on generated images\)$/m);
+    assert.match(tooltip, /^Stage classifier: onnxruntime fp32$/m);
+    assert.doesNotMatch(tooltip, /^Backend:/m);
+  });
+
   void it('leaves out what a service that never loaded does not know', () => {
     const tooltip = serviceTooltip(service('new', 'Transitioning', { backend: null, precision: null, synthetic: null }));
     assert.doesNotMatch(tooltip, /Backend|Precision|Weights|Last error/);

@@ -12,7 +12,7 @@ export function comingSoon(command: CommandContext): void {
   log.info(`${command.id} was invoked; it arrives in a later release`);
   void vscode.window.showInformationMessage(
     vscode.l10n.t(
-      'FPGA: {0} arrives in a later release of FPGA Model Services. Today you can write *.pipeline.json files (checked as you type) and package them into model_def.zip with FPGA: Package Pipeline.',
+      'FPGA: {0} arrives in a later release of FPGA Model Services. Today the Local workspace deploys pipelines as services on this machine and classifies images with them: use Deploy on a *.pipeline.json file.',
       command.title,
     ),
   );

@@ -12,12 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import type { LoadedPipeline } from '../../src/runtime/types';
 import { loadPipelineInWorker } from '../../src/runtime/worker/workerPipeline';
 import { startHost } from '../../src/service/host';
 import type { RunningHost } from '../../src/service/host';
 import { tempDir } from './helpers/fixtures';
-import { Admin, MODEL_STORE, binaryBody, call, classify, errorOf, exampleZip, featurizerZip, image, manyEntryBomb } from './helpers/serviceHelpers';
+import { Admin, MODEL_STORE, binaryBody, call, classify, errorOf, exampleZip, featurizerZip, image, manyEntryBomb, withOverrides } from './helpers/serviceHelpers';
 import type { Keys, Reply } from './helpers/serviceHelpers';
 
 const MODEL_ID = 'mobilenet-imagenet:1';
@@ -70,8 +69,8 @@ describe('service host hardening (in-process, real MobileNet 0.75)', () => {
       // Counts decodes: a refused request must never reach one.
       loadPipeline: async (zip, modelDef, options) => {
         const pipeline = await loadPipelineInWorker(zip, modelDef.serviceDef, options);
-        return Object.assign(Object.create(pipeline) as LoadedPipeline, {
-          prepare: (bytes: Uint8Array) => {
+        return withOverrides(pipeline, {
+          prepare: (bytes) => {
             decodes++;
             return pipeline.prepare(bytes);
           },
@@ -80,9 +79,7 @@ describe('service host hardening (in-process, real MobileNet 0.75)', () => {
     });
     admin = new Admin(host.url, host.adminToken);
     await admin.registerModel(await exampleZip());
-    await admin.deploy('cats', MODEL_ID);
-    assert.equal((await admin.settled('cats')).state, 'Healthy');
-    keys = await admin.keys('cats');
+    keys = await admin.deployHealthy('cats', MODEL_ID);
   });
 
   after(async () => {

@@ -31,6 +31,7 @@ import {
   json,
   pngClaiming,
   splitBinaryReply,
+  withOverrides,
 } from './helpers/serviceHelpers';
 import type { ClassifyView, Keys, Reply } from './helpers/serviceHelpers';
 
@@ -77,16 +78,17 @@ function holdBatches(): { reached: Promise<void>; go: () => void } {
   let go!: () => void;
   const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
   held = { reached, released: new Promise<void>((resolve) => (go = resolve)) };
-  return { reached: reachedPromise, go: () => {
+  const release = (): void => {
     held = undefined;
     go();
-  } };
+  };
+  return { reached: reachedPromise, go: release };
 }
 
 /** The pipeline, with its batches paused while a test holds them (holdBatches). */
 function holdable(pipeline: LoadedPipeline): LoadedPipeline {
-  return Object.assign(Object.create(pipeline) as LoadedPipeline, {
-    score: async (batch: Parameters<LoadedPipeline['score']>[0]) => {
+  return withOverrides(pipeline, {
+    score: async (batch) => {
       const hold = held;
       if (hold) {
         hold.reached();
@@ -483,9 +485,7 @@ describe('service host with a tiny queue (in-process)', () => {
     host = await startHost({ stateDir: tempDir('fpga-host-'), modelStore: MODEL_STORE, queueLimit: 1, maxBatchSize: 1, maxDelayMs: 0, log: () => undefined });
     admin = new Admin(host.url, host.adminToken);
     await admin.registerModel(await exampleZip());
-    await admin.deploy('busy', MODEL_ID);
-    assert.equal((await admin.settled('busy')).state, 'Healthy');
-    keys = await admin.keys('busy');
+    keys = await admin.deployHealthy('busy', MODEL_ID);
   });
 
   after(async () => {

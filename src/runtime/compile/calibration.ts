@@ -53,8 +53,7 @@ export function calibrationSource(folder: string | undefined, preprocess: Prepro
       load: () => Promise.resolve(Array.from({ length: GENERATED_COUNT }, (_, i) => preprocessPixels(generatedImage(i), preprocess).data)),
     };
   }
-  const files = imageFiles(folder);
-  const contents = files.map((file) => readFileSync(file));
+  const contents = imageFiles(folder);
   return {
     digest: sha256Hex(Buffer.from(`${contents.map((bytes) => sha256Hex(bytes)).join('\n')}\n${stage}`)),
     source: folder,
@@ -66,7 +65,8 @@ export function calibrationSource(folder: string | undefined, preprocess: Prepro
   };
 }
 
-function imageFiles(folder: string): string[] {
+/** The bytes of the folder's images, in name order, at most CALIBRATION_LIMIT of them (each file read once). */
+function imageFiles(folder: string): Buffer[] {
   let names: string[];
   try {
     names = readdirSync(folder).sort();
@@ -74,12 +74,14 @@ function imageFiles(folder: string): string[] {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read the calibration folder ${folder} (${code ?? 'error'}): give a folder of images with --calibration`);
   }
-  const files = names
+  const images = names
     .map((name) => join(folder, name))
-    .filter((path) => statSync(path, { throwIfNoEntry: false })?.isFile() === true && sniffFormat(readFileSync(path).subarray(0, 64)) !== undefined)
+    .filter((path) => statSync(path, { throwIfNoEntry: false })?.isFile() === true)
+    .map((path) => readFileSync(path))
+    .filter((bytes) => sniffFormat(bytes) !== undefined)
     .slice(0, CALIBRATION_LIMIT);
-  if (files.length === 0) throw new UserError(`the calibration folder ${folder} holds no image (JPEG, PNG, GIF, WebP or BMP): add a few photos like those the service will classify`);
-  return files;
+  if (images.length === 0) throw new UserError(`the calibration folder ${folder} holds no image (JPEG, PNG, GIF, WebP or BMP): add a few photos like those the service will classify`);
+  return images;
 }
 
 /** A seeded picture with the statistics that matter for ranges: smooth regions, edges, texture. */

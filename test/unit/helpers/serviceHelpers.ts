@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import { packagePipeline } from '../../../src/pipeline/packager';
-import type { Prediction } from '../../../src/runtime/types';
+import type { LoadedPipeline, Prediction } from '../../../src/runtime/types';
 import type { ServiceKeys } from '../../../src/service/keys';
 import type { ServiceJson } from '../../../src/service/managementRoutes';
 import { mobilenetPipeline, pngChunk, REPO_ROOT, EXAMPLES, tempDir, writeJson } from './fixtures';
@@ -119,6 +119,14 @@ export class Admin {
     return json(await this.get(`/admin/services/${name}/keys`));
   }
 
+  /** Registers nothing: deploys a registered model, waits until it is Healthy and returns its keys. */
+  async deployHealthy(name: string, model: string): Promise<Keys> {
+    await this.deploy(name, model);
+    const service = await this.settled(name);
+    if (service.state !== 'Healthy') throw new Error(`service ${name} is ${service.state}: ${service.error ?? ''}`);
+    return this.keys(name);
+  }
+
   /** Polls until the service leaves Transitioning. */
   async settled(name: string, timeoutMs = 30_000): Promise<ServiceView> {
     const deadline = Date.now() + timeoutMs;
@@ -129,6 +137,11 @@ export class Admin {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/** A loaded pipeline with some of its methods replaced (to count or hold calls); the rest stay its own. */
+export function withOverrides(pipeline: LoadedPipeline, overrides: Partial<Pick<LoadedPipeline, 'prepare' | 'score'>>): LoadedPipeline {
+  return Object.assign(Object.create(pipeline) as LoadedPipeline, overrides);
 }
 
 export function classify(url: string, service: string, key: string, bytes: Uint8Array, query = ''): Promise<Reply> {

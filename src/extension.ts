@@ -1,13 +1,17 @@
 import type * as vscode from 'vscode';
-import { localClassifyEnvironment } from './ui/classify/classifyEnvironment';
+import { WorkspaceProviders } from './workspaces/registry';
+import { classifyEnvironment } from './ui/classify/classifyEnvironment';
 import { registerClassifyPanelSerializer } from './ui/classify/classifyPanel';
 import { registerCommands } from './ui/commands/registerCommands';
 import { LocalHost } from './ui/localHost/localHost';
+import { LocalProviderUi } from './ui/localHost/localProvider';
 import { registerLocalHostStatusBar } from './ui/localHost/statusBar';
 import { createLog, getLog } from './ui/log';
 import { registerFeaturizerQuickFix } from './ui/featurizerQuickFix';
 import { registerPipelineDiagnostics } from './ui/pipelineDiagnostics';
 import type { FpgaExtensionApi } from './ui/testApi';
+import { LocalWorkspaceNode } from './ui/tree/localWorkspaceNode';
+import { SignInNode } from './ui/tree/messageNodes';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
 import { registerWorkspacesView } from './ui/workspacesView';
 
@@ -17,14 +21,17 @@ let localHost: LocalHost | undefined;
 export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   context.subscriptions.push(createLog());
   localHost = new LocalHost(context.extensionUri, context.globalStorageUri);
-  const workspaces = new WorkspaceRegistry(localHost);
+  const local = new LocalProviderUi(localHost);
+  const workspaces = new WorkspaceRegistry(new WorkspaceProviders([local.provider]), [local]);
   context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
   registerFeaturizerQuickFix(context);
-  registerCommands(context, diagnostics, workspaces);
-  const workspacesTree = registerWorkspacesView(context, workspaces);
-  registerLocalHostStatusBar(context, workspaces);
-  context.subscriptions.push(registerClassifyPanelSerializer(localClassifyEnvironment(context.extensionUri, context.globalState, workspaces)));
+  registerCommands(context, diagnostics, workspaces, localHost);
+  const workspacesTree = registerWorkspacesView(context, workspaces, [new LocalWorkspaceNode(workspaces, localHost), new SignInNode()]);
+  registerLocalHostStatusBar(context, workspaces, localHost);
+  context.subscriptions.push(
+    registerClassifyPanelSerializer((workspaceId) => classifyEnvironment(context.extensionUri, context.globalState, workspaces, workspaceId)),
+  );
   const { version } = context.extension.packageJSON as { version: string };
   getLog('extension').info(`FPGA Model Services ${version} activated`);
   return { workspacesTree };

@@ -63,7 +63,7 @@ export interface ResultMessage {
 }
 
 /** What a button in the panel asks the host to do. */
-export type PanelAction = 'runAgain' | 'switchService' | 'addService' | 'copyResult' | 'exportCsv' | 'exportJson' | 'startLocalHost' | 'deploy' | 'showLog';
+export type PanelAction = 'runAgain' | 'switchService' | 'addService' | 'copyResult' | 'exportCsv' | 'exportJson' | 'startLocalHost' | 'signIn' | 'deploy' | 'showLog';
 
 /** A button the host offers with an error: its (localized) label and what it does. */
 export interface ErrorAction {
@@ -113,6 +113,8 @@ export interface SessionMessage {
   /** Image URIs (`Uri.toString()`). */
   images: string[];
   services: string[];
+  /** Id of the workspace the services belong to (`local`, or an Azure resource id); older pages leave it out. */
+  workspace?: string;
 }
 
 export type HostToWebviewMessage = CellMessage | BoardMessage | SessionMessage;
@@ -138,6 +140,7 @@ const PANEL_ACTIONS: ReadonlySet<string> = new Set<PanelAction>([
   'exportCsv',
   'exportJson',
   'startLocalHost',
+  'signIn',
   'deploy',
   'showLog',
 ]);
@@ -203,7 +206,7 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
         isArrayOf(value.actions, isErrorAction)
       );
     case 'session':
-      return isArrayOf(value.images, isString) && isArrayOf(value.services, isString);
+      return isArrayOf(value.images, isString) && isArrayOf(value.services, isString) && (value.workspace === undefined || isString(value.workspace));
     default:
       return isCellMessage(value);
   }

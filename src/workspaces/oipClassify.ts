@@ -18,13 +18,8 @@ export interface ScoringTarget {
   key: string;
 }
 
-/** The classification and how long the one HTTP request took, end to end, as the caller saw it. */
-export interface TimedClassification {
-  classification: Classification;
-  roundTripMs: number;
-}
-
-export async function classifyOverOip(target: ScoringTarget, image: Uint8Array, options: ClassifyOptions = {}): Promise<TimedClassification> {
+/** Classifies with one request; `round_trip_ms` is that request, end to end, as the caller saw it. */
+export async function classifyOverOip(target: ScoringTarget, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
   const top = options.top ?? DEFAULT_TOP;
   const data = encodeBytesElements([image]);
   const header = Buffer.from(
@@ -53,7 +48,7 @@ export async function classifyOverOip(target: ScoringTarget, image: Uint8Array, 
   const body = await response.text();
   const roundTripMs = performance.now() - started;
   if (!response.ok) throw scoringError(target, response.status, body);
-  return { classification: parseClassification(target, body), roundTripMs };
+  return { ...parseClassification(target, body), round_trip_ms: Math.round(roundTripMs * 100) / 100 };
 }
 
 function requestFailure(target: ScoringTarget, error: unknown, signal: AbortSignal | undefined): WorkspaceError {

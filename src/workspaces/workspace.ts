@@ -79,6 +79,8 @@ export interface Classification {
   engines?: Record<string, StageEngineSummary>;
   precision?: string;
   synthetic?: boolean;
+  /** The one scoring request, end to end as the client saw it (no key or service lookup counted). */
+  round_trip_ms?: number;
 }
 
 /** What every call may take: a signal that cancels it (and any polling it does). */

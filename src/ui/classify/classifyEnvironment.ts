@@ -1,18 +1,22 @@
-import type * as vscode from 'vscode';
-import type { Workspace } from '../../workspaces/workspace';
+import * as vscode from 'vscode';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import type { ClassifyEnvironment } from './classifyPanel';
 
 /**
- * The Local workspace if its host is running, looked up on every run (a workspace object goes
- * stale when the host restarts). Classifying does not start the host by itself: when it is
- * down the panel says so and offers Start Local Host.
+ * What a classify panel needs to reach the services of one workspace. The workspace is
+ * looked up by id on every run (a workspace object goes stale when a host restarts or a
+ * sign-in changes), and its provider says what to offer when it does not answer.
  */
-export function localClassifyEnvironment(extensionUri: vscode.Uri, memento: vscode.Memento, registry: WorkspaceRegistry): ClassifyEnvironment {
-  return { extensionUri, memento, workspace: () => registry.localHost.attach(), onDidLoadServices: registry.onDidLoadServices };
-}
-
-/** A workspace other than Local, as a tree node carries it. */
-export function workspaceClassifyEnvironment(extensionUri: vscode.Uri, memento: vscode.Memento, registry: WorkspaceRegistry, workspace: Workspace): ClassifyEnvironment {
-  return { extensionUri, memento, workspace: () => Promise.resolve(workspace), onDidLoadServices: registry.onDidLoadServices };
+export function classifyEnvironment(extensionUri: vscode.Uri, memento: vscode.Memento, registry: WorkspaceRegistry, workspaceId: string): ClassifyEnvironment {
+  const ui = registry.providerUiOf(workspaceId);
+  const fallback = { message: vscode.l10n.t('The workspace {0} is not available.', workspaceId), actions: ['runAgain' as const] };
+  return {
+    extensionUri,
+    memento,
+    workspaceId,
+    workspace: () => registry.workspaceById(workspaceId),
+    unreachable: ui?.unreachable ?? fallback,
+    unauthorized: ui?.unauthorized ?? fallback,
+    onDidLoadServices: registry.onDidLoadServices,
+  };
 }

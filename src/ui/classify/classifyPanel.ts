@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { plainNotificationText } from '../../common/displayText';
 import { messageOf } from '../../common/errors';
+import { LOCAL_WORKSPACE_ID } from '../../workspaces/local/localWorkspace';
 import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
 import { isWorkspaceError } from '../../workspaces/workspaceError';
 import type {
@@ -18,7 +19,7 @@ import type {
 } from '../../../webview/protocol';
 import { isWebviewToHostMessage } from '../../../webview/protocol';
 import { getLog } from '../log';
-import type { ServicesLoaded } from '../workspaceRegistry';
+import type { Remedy, ServicesLoaded } from '../workspaceRegistry';
 import { failureKind } from './classifyFailure';
 import { exportCsv, exportJson, imageDataUri, resultJson, toResultMessage } from './classifyResult';
 import type { ExportCell } from './classifyResult';
@@ -40,12 +41,16 @@ export interface ClassifyEnvironment {
   readonly extensionUri: vscode.Uri;
   /** Where the last service used is remembered (the extension's globalState). */
   readonly memento: vscode.Memento;
+  /** Id of the workspace whose services classify. */
+  readonly workspaceId: string;
   /**
-   * The workspace whose services classify: the Local workspace when its host is running,
-   * undefined when it is not (the panel then offers to start it). Asked again on every run,
-   * so a host started meanwhile is found.
+   * That workspace, asked again on every run (a host started meanwhile is found); failing
+   * with a WorkspaceError when it cannot be reached or refuses the credentials.
    */
-  workspace(): Promise<Workspace | undefined>;
+  workspace(): Promise<Workspace>;
+  /** What the panel says and offers when the workspace does not answer, or refuses the user. */
+  readonly unreachable: Remedy;
+  readonly unauthorized: Remedy;
   /** Fires when a workspace's services were listed: a panel notices that its service is gone. */
   readonly onDidLoadServices: vscode.Event<ServicesLoaded>;
 }
@@ -88,7 +93,7 @@ export function showClassifyPanel(environment: ClassifyEnvironment, request: Cla
  * Brings classify panels back after a window reload: VS Code hands back the state the page
  * saved (its session: images and services), and the panel classifies them again.
  */
-export function registerClassifyPanelSerializer(environment: ClassifyEnvironment): vscode.Disposable {
+export function registerClassifyPanelSerializer(environmentOf: (workspaceId: string) => ClassifyEnvironment): vscode.Disposable {
   return vscode.window.registerWebviewPanelSerializer(CLASSIFY_VIEW_TYPE, {
     deserializeWebviewPanel: (webviewPanel, state: unknown) => {
       const session = (state as { session?: Partial<SessionMessage> } | undefined)?.session;
@@ -100,6 +105,8 @@ export function registerClassifyPanelSerializer(environment: ClassifyEnvironment
         return Promise.resolve();
       }
       const request: ClassifyRequest = { images, services, compare: services.length > 1 };
+      // Pages saved before workspaces had ids classified on the Local workspace.
+      const environment = environmentOf(typeof session?.workspace === 'string' ? session.workspace : LOCAL_WORKSPACE_ID);
       const panel = new ClassifyPanel(environment, request, webviewPanel);
       panels.set(panelKey(request), panel);
       log.info(`restored the classify panel of ${images.length} image(s) on ${services.join(', ') || 'a service to choose'}`);
@@ -129,7 +136,6 @@ class ClassifyPanel {
   private disposed = false;
   /** Each run takes a number; only the newest may post, so a slow earlier answer never overwrites a newer one. */
   private runs = 0;
-  private workspaceLabel: string | undefined;
 
   constructor(
     private environment: ClassifyEnvironment,
@@ -207,19 +213,17 @@ class ClassifyPanel {
     for (const image of this.images) for (const service of this.servicesOrNone()) this.setCell(image, service, this.busy(image, service));
     this.show();
 
-    let workspace: Workspace | undefined;
+    let workspace: Workspace;
     try {
       workspace = await this.environment.workspace();
-      if (workspace && this.services.length === 0) await this.chooseFirstService(workspace);
+      if (this.services.length === 0) await this.chooseFirstService(workspace);
     } catch (error) {
       return this.finish(current, (image, service) => this.failureOf(error, image, service));
     }
-    if (!workspace) return this.finish(current, (image, service) => this.hostDown(image, service));
     if (this.services.length === 0) {
       const message = vscode.l10n.t('Choose a service to classify with.');
       return this.finish(current, (image) => this.failure('noService', message, undefined, image, undefined, ['switchService']));
     }
-    this.workspaceLabel = workspace.label;
     this.postSession();
     this.cells = new Map();
     for (const image of this.images) for (const service of this.services) this.setCell(image, service, this.busy(image, service));
@@ -251,8 +255,8 @@ class ClassifyPanel {
   private async chooseFirstService(workspace: Workspace): Promise<void> {
     const first = this.images[0];
     const imageName = this.images.length > 1 ? vscode.l10n.t('{0} images', this.images.length) : first ? path.posix.basename(first.path) : '';
-    const chosen = await pickHealthyService(workspace, this.environment.memento, { imageName });
-    if (chosen) this.services = [chosen];
+    const chosen = await pickHealthyService([workspace], this.environment.memento, { imageName });
+    if (chosen) this.services = [chosen.name];
   }
 
   private async load(uri: vscode.Uri): Promise<LoadedImage> {
@@ -280,7 +284,8 @@ class ClassifyPanel {
       await this.waitWhileTransitioning(workspace, service);
       const started = performance.now();
       const classification = await workspace.classify(service, loaded.bytes);
-      const roundTripMs = performance.now() - started;
+      // The workspace times its one scoring request; without that, the whole call stands in.
+      const roundTripMs = classification.round_trip_ms ?? performance.now() - started;
       log.info(`${loaded.image.name} on ${service}: ${classification.predictions[0]?.label ?? 'no classes'} in ${Math.round(roundTripMs)} ms`);
       return toResultMessage(loaded.image, service, classification, roundTripMs);
     } catch (error) {
@@ -308,10 +313,12 @@ class ClassifyPanel {
     const text = messageOf(error);
     switch (kind) {
       case 'hostDown':
-        // HostClient's text advises CLI commands; in the panel, the Start Local Host button is the advice.
+        // The workspace's text may advise CLI commands; in the panel, its remedy's buttons are the advice.
         return this.hostDown(image, service);
-      case 'unauthorized':
-        return this.failure(kind, vscode.l10n.t('Service {0} rejected its key: run again, or regenerate its keys if this persists.', service ?? ''), text, image, service, ['runAgain', 'switchService']);
+      case 'unauthorized': {
+        const { message, actions } = this.environment.unauthorized;
+        return this.failure(kind, message, text, image, service, actions);
+      }
       case 'unavailable':
         if (service && isWorkspaceError(error, 'not_found')) return this.deleted(image, service);
         return this.failure(kind, vscode.l10n.t('Service {0} cannot classify right now: {1}', service ?? '', text), undefined, image, service, ['switchService', 'runAgain']);
@@ -337,7 +344,7 @@ class ClassifyPanel {
 
   /** The Workspaces view or a command listed the services: a result from a service that is gone must not stand as current. */
   private noticeDeleted({ workspace, services }: ServicesLoaded): void {
-    if (this.disposed || workspace.label !== this.workspaceLabel) return;
+    if (this.disposed || workspace.id !== this.environment.workspaceId) return;
     const names = new Set(services.map((s) => s.name));
     const gone = this.services.filter((s) => !names.has(s));
     if (gone.length === 0) return;
@@ -354,10 +361,8 @@ class ClassifyPanel {
   }
 
   private hostDown(image: vscode.Uri, service: string | undefined): ErrorMessage {
-    return this.failure('hostDown', vscode.l10n.t('The local service host is not running: start it to classify.'), undefined, image, service, [
-      'startLocalHost',
-      'showLog',
-    ]);
+    const { message, actions } = this.environment.unreachable;
+    return this.failure('hostDown', message, undefined, image, service, actions);
   }
 
   private busy(image: vscode.Uri, service: string | undefined): CellMessage {
@@ -426,7 +431,7 @@ class ClassifyPanel {
   }
 
   private session(): SessionMessage {
-    return { type: 'session', images: this.images.map((uri) => uri.toString()), services: [...this.services] };
+    return { type: 'session', images: this.images.map((uri) => uri.toString()), services: [...this.services], workspace: this.environment.workspaceId };
   }
 
   private postSession(): void {
@@ -475,6 +480,10 @@ class ClassifyPanel {
         await vscode.commands.executeCommand('fpga.startLocalHost');
         await this.run();
         return;
+      case 'signIn':
+        await vscode.commands.executeCommand('fpga.signInToAzure');
+        await this.run();
+        return;
       case 'deploy':
         await vscode.commands.executeCommand('fpga.deploy');
         return;
@@ -494,13 +503,9 @@ class ClassifyPanel {
     let chosen: string | undefined;
     try {
       const workspace = await this.environment.workspace();
-      if (!workspace) {
-        this.finish(() => true, (img, service) => this.hostDown(img, service));
-        return;
-      }
       const exclude = mode === 'add' ? this.services : [];
       const imageName = this.images.length > 1 ? vscode.l10n.t('{0} images', this.images.length) : path.posix.basename(image.path);
-      chosen = await pickHealthyService(workspace, this.environment.memento, { imageName, current: this.services[0], alwaysAsk: true, exclude });
+      chosen = (await pickHealthyService([workspace], this.environment.memento, { imageName, current: this.services[0], alwaysAsk: true, exclude }))?.name;
     } catch (error) {
       this.finish(() => true, (img, service) => this.failureOf(error, img, service));
       return;
@@ -562,6 +567,7 @@ function actionLabel(action: PanelAction): ErrorAction {
     exportCsv: vscode.l10n.t('Export CSV'),
     exportJson: vscode.l10n.t('Export JSON'),
     startLocalHost: vscode.l10n.t('Start Local Host'),
+    signIn: vscode.l10n.t('Sign in to Azure'),
     deploy: vscode.l10n.t('Deploy…'),
     showLog: vscode.l10n.t('Show Log'),
   };

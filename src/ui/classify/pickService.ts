@@ -19,16 +19,24 @@ export async function rememberService(memento: vscode.Memento, name: string): Pr
   await memento.update(LAST_SERVICE_KEY, name);
 }
 
+/** A Healthy service and the workspace it runs in. */
+export interface PickedService {
+  workspace: Workspace;
+  name: string;
+}
+
 interface ServiceItem extends vscode.QuickPickItem {
+  workspace: Workspace;
   service: ServiceInfo;
 }
 
-function item(service: ServiceInfo, current: string | undefined): ServiceItem {
-  const engine = [service.backend, service.precision].filter((part): part is string => !!part).join(' · ');
+function item(workspace: Workspace, service: ServiceInfo, current: string | undefined, several: boolean): ServiceItem {
+  const engine = [several ? workspace.label : undefined, service.backend, service.precision].filter((part): part is string => !!part).join(' · ');
   return {
     label: service.name,
     description: service.name === current ? vscode.l10n.t('{0} (current)', engine) : engine,
     detail: service.synthetic ? vscode.l10n.t('Generated weights: timings are real, classes are meaningless') : vscode.l10n.t('Real weights'),
+    workspace,
     service,
   };
 }
@@ -45,36 +53,46 @@ export interface PickOptions {
 }
 
 /**
- * Asks which Healthy service of the workspace classifies the image: the last one used comes
- * first, and a single candidate is taken without asking. Undefined when the user cancels;
+ * Asks which Healthy service classifies the image, among the services of the workspaces
+ * given (a panel's own workspace, or every workspace): the last one used comes first, and a
+ * single candidate is taken without asking. Undefined when the user cancels;
  * NoHealthyServiceError when there is nothing to choose.
  */
-export async function pickHealthyService(workspace: Workspace, memento: vscode.Memento, options: PickOptions): Promise<string | undefined> {
+export async function pickHealthyService(workspaces: readonly Workspace[], memento: vscode.Memento, options: PickOptions): Promise<PickedService | undefined> {
   const excluded = new Set(options.exclude ?? []);
-  const healthy = (await workspace.listServices()).filter((service) => service.state === 'Healthy' && !excluded.has(service.name));
+  const listed = await Promise.all(
+    workspaces.map(async (workspace) => (await workspace.listServices()).filter((s) => s.state === 'Healthy' && !excluded.has(s.name)).map((service) => ({ workspace, service }))),
+  );
+  const healthy = listed.flat();
+  const where = workspaces.map((workspace) => workspace.label).join(', ');
   if (healthy.length === 0) {
     throw new NoHealthyServiceError(
       excluded.size > 0
-        ? vscode.l10n.t('No other service of the {0} workspace is Healthy: deploy another pipeline to compare with.', workspace.label)
-        : vscode.l10n.t('No service of the {0} workspace is Healthy: deploy a pipeline to classify images.', workspace.label),
+        ? vscode.l10n.t('No other service of {0} is Healthy: deploy another pipeline to compare with.', where)
+        : vscode.l10n.t('No service of {0} is Healthy: deploy a pipeline to classify images.', where),
     );
   }
   const previous = options.current ?? lastService(memento);
-  let chosen: ServiceInfo | undefined;
+  let chosen: { workspace: Workspace; service: ServiceInfo } | undefined;
   if (healthy.length === 1 && !options.alwaysAsk) {
     chosen = healthy[0];
   } else {
-    const ordered = orderForPick(healthy, previous);
+    const ordered = orderForPick(
+      healthy.map((entry) => ({ ...entry, name: entry.service.name, synthetic: entry.service.synthetic })),
+      previous,
+    );
+    const several = workspaces.length > 1;
     const picked = await vscode.window.showQuickPick(
-      ordered.map((service) => item(service, options.current)),
+      ordered.map((entry) => item(entry.workspace, entry.service, options.current, several)),
       {
         title: vscode.l10n.t('Classify {0}', options.imageName),
         placeHolder: vscode.l10n.t('Choose the service that classifies the image'),
         matchOnDescription: true,
       },
     );
-    chosen = picked?.service;
+    chosen = picked ? { workspace: picked.workspace, service: picked.service } : undefined;
   }
-  if (chosen) await rememberService(memento, chosen.name);
-  return chosen?.name;
+  if (!chosen) return undefined;
+  await rememberService(memento, chosen.service.name);
+  return { workspace: chosen.workspace, name: chosen.service.name };
 }

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { failureKind } from '../classify/classifyFailure';
-import { localClassifyEnvironment, workspaceClassifyEnvironment } from '../classify/classifyEnvironment';
-import type { ClassifyEnvironment, ClassifyOutcome } from '../classify/classifyPanel';
+import { LOCAL_WORKSPACE_ID } from '../../workspaces/local/localWorkspace';
+import { classifyEnvironment } from '../classify/classifyEnvironment';
+import type { ClassifyOutcome } from '../classify/classifyPanel';
 import { showClassifyPanel } from '../classify/classifyPanel';
 import { imagesToClassify } from '../classify/imageTargets';
 import { NoHealthyServiceError, lastService, pickHealthyService, rememberService } from '../classify/pickService';
@@ -17,23 +18,22 @@ function offerDeploy(message: string): void {
 }
 
 /**
- * The service to classify with, from the palette or the Explorer: a Healthy service of the
- * Local workspace (asked only when there are several). Undefined with the host down: the
- * panel then shows why and offers to start it, with the service used last.
+ * The service to classify with, from the palette or the Explorer: a Healthy service of any
+ * workspace (asked only when there are several). With no workspace answering, the Local
+ * workspace's panel shows why and offers its remedy, with the service used last.
  */
-async function chooseService(command: CommandContext, environment: ClassifyEnvironment, imageName: string): Promise<{ service: string | undefined } | 'none'> {
-  const workspace = await environment.workspace();
-  if (!workspace) return { service: lastService(command.globalState) };
+async function chooseService(command: CommandContext, imageName: string): Promise<{ workspaceId: string; service: string | undefined } | 'none'> {
+  const fallback = { workspaceId: LOCAL_WORKSPACE_ID, service: lastService(command.globalState) };
   try {
-    const service = await pickHealthyService(workspace, command.globalState, { imageName });
-    if (!service) throw new vscode.CancellationError();
-    return { service };
+    const picked = await pickHealthyService(await command.workspaces.deployTargets(), command.globalState, { imageName });
+    if (!picked) throw new vscode.CancellationError();
+    return { workspaceId: picked.workspace.id, service: picked.name };
   } catch (error) {
     if (error instanceof NoHealthyServiceError) {
       offerDeploy(error.message);
       return 'none';
     }
-    if (failureKind(error) === 'hostDown') return { service: lastService(command.globalState) };
+    if (failureKind(error) === 'hostDown') return fallback;
     throw error;
   }
 }
@@ -51,15 +51,13 @@ export async function classifyImage(command: CommandContext, target?: unknown, s
   const { extensionUri, globalState, workspaces } = command;
   if (node) {
     await rememberService(globalState, node.service.name);
-    const environment = workspaces.isLocal(node.workspace)
-      ? localClassifyEnvironment(extensionUri, globalState, workspaces)
-      : workspaceClassifyEnvironment(extensionUri, globalState, workspaces, node.workspace);
+    const environment = classifyEnvironment(extensionUri, globalState, workspaces, node.workspace.id);
     return showClassifyPanel(environment, { images, services: [node.service.name] });
   }
-  const environment = localClassifyEnvironment(extensionUri, globalState, workspaces);
   const [first] = images;
   const imageName = images.length === 1 && first ? path.posix.basename(first.path) : vscode.l10n.t('{0} images', images.length);
-  const choice = await chooseService(command, environment, imageName);
+  const choice = await chooseService(command, imageName);
   if (choice === 'none') return undefined;
+  const environment = classifyEnvironment(extensionUri, globalState, workspaces, choice.workspaceId);
   return showClassifyPanel(environment, { images, services: choice.service ? [choice.service] : [] });
 }

@@ -1,27 +1,48 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
-import { localClassifyEnvironment } from '../classify/classifyEnvironment';
+import { LOCAL_WORKSPACE_ID } from '../../workspaces/local/localWorkspace';
+import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
+import { classifyEnvironment } from '../classify/classifyEnvironment';
 import type { ClassifyOutcome } from '../classify/classifyPanel';
 import { showClassifyPanel } from '../classify/classifyPanel';
 import { imagesToClassify } from '../classify/imageTargets';
 import { lastService } from '../classify/pickService';
-import { orderForPick, weightsLabel } from '../tree/presentation';
+import { orderForPick, serviceCount, weightsLabel } from '../tree/presentation';
 import type { CommandContext } from './runCommand';
 
-/** The services to compare: every Healthy one offered, the first two (real weights first) pre-checked. */
-async function pickServices(command: CommandContext, imageName: string): Promise<string[]> {
-  const workspace = await command.workspaces.localHost.attach();
-  if (!workspace) throw new UserError(vscode.l10n.t('The local service host is not running: start it (FPGA: Start Local Host), then compare.'));
-  const healthy = orderForPick(
-    (await command.workspaces.listServices(workspace)).filter((s) => s.state === 'Healthy'),
-    lastService(command.globalState),
+interface Candidates {
+  workspace: Workspace;
+  healthy: ServiceInfo[];
+}
+
+/** The workspace whose services to compare: the one with two Healthy services, or the user's choice among several. */
+async function pickWorkspace(command: CommandContext): Promise<Candidates> {
+  const listed = await Promise.all(
+    (await command.workspaces.deployTargets()).map(async (workspace): Promise<Candidates> => ({
+      workspace,
+      healthy: (await command.workspaces.listServices(workspace)).filter((s) => s.state === 'Healthy'),
+    })),
   );
-  if (healthy.length < 2) {
-    throw new UserError(
-      vscode.l10n.t('Comparing needs two Healthy services and {0} has {1}: deploy another pipeline (another featurizer or precision), then compare.', workspace.label, healthy.length),
-    );
+  const able = listed.filter((candidate) => candidate.healthy.length >= 2);
+  const [only] = able;
+  if (only && able.length === 1) return only;
+  if (able.length === 0) {
+    const counts = listed.map(({ workspace, healthy }) => `${workspace.label}: ${healthy.length}`).join(', ');
+    throw new UserError(vscode.l10n.t('Comparing needs two Healthy services in one workspace ({0}): deploy another pipeline (another featurizer or precision), then compare.', counts));
   }
+  const choice = await vscode.window.showQuickPick(
+    able.map((candidate) => ({ label: candidate.workspace.label, description: serviceCount(candidate.healthy.length, vscode.l10n.t), candidate })),
+    { placeHolder: vscode.l10n.t('Workspace whose services to compare') },
+  );
+  if (!choice) throw new vscode.CancellationError();
+  return choice.candidate;
+}
+
+/** The services to compare: every Healthy one offered, the first two (real weights first) pre-checked. */
+async function pickServices(command: CommandContext, imageName: string): Promise<{ workspace: Workspace; names: string[] }> {
+  const { workspace, healthy: unordered } = await pickWorkspace(command);
+  const healthy = orderForPick(unordered, lastService(command.globalState));
   const items = healthy.map((service, i) => ({
     label: service.name,
     description: [service.backend, service.precision, weightsLabel(service.synthetic, vscode.l10n.t)].filter(Boolean).join(' · '),
@@ -30,7 +51,7 @@ async function pickServices(command: CommandContext, imageName: string): Promise
   }));
   const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t('Compare services on {0}', imageName), placeHolder: vscode.l10n.t('Check the services to run side by side') });
   if (!picked || picked.length === 0) throw new vscode.CancellationError();
-  return picked.map((item) => item.name);
+  return { workspace, names: picked.map((item) => item.name) };
 }
 
 /**
@@ -41,7 +62,11 @@ async function pickServices(command: CommandContext, imageName: string): Promise
 export async function compareServices(command: CommandContext, target?: unknown, _selected?: unknown, services?: unknown): Promise<ClassifyOutcome | undefined> {
   const [image] = await imagesToClassify(target, undefined, false);
   if (!image) return undefined;
-  const chosen = Array.isArray(services) && services.every((s) => typeof s === 'string') ? services : await pickServices(command, path.posix.basename(image.path));
-  const environment = localClassifyEnvironment(command.extensionUri, command.globalState, command.workspaces);
-  return showClassifyPanel(environment, { images: [image], services: chosen, compare: true });
+  // Integration tests name the services of the Local workspace.
+  const chosen =
+    Array.isArray(services) && services.every((s) => typeof s === 'string')
+      ? { workspaceId: LOCAL_WORKSPACE_ID, names: services }
+      : await pickServices(command, path.posix.basename(image.path)).then(({ workspace, names }) => ({ workspaceId: workspace.id, names }));
+  const environment = classifyEnvironment(command.extensionUri, command.globalState, command.workspaces, chosen.workspaceId);
+  return showClassifyPanel(environment, { images: [image], services: chosen.names, compare: true });
 }

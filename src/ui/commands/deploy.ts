@@ -7,7 +7,7 @@ import { PipelineInvalidError, packagePipeline } from '../../pipeline/packager';
 import type { ModelInfo, ServiceInfo, Workspace } from '../../workspaces/workspace';
 import { defaultServiceName, modelToDeploy, serviceNameInputProblem, waitUntilSettled } from '../deploy/deployLogic';
 import type { DeploySource } from '../deploy/deployLogic';
-import { getLog, showLogOutput } from '../log';
+import { getLog } from '../log';
 import { PIPELINE_SUFFIX } from '../templates/pipelineTemplate';
 import { ModelNode } from '../tree/modelNodes';
 import { modelLabel } from '../tree/presentation';
@@ -58,13 +58,13 @@ async function pickFile(): Promise<vscode.Uri> {
   return uri;
 }
 
-/** Step 2: where to deploy. Skipped while Local is the only workspace. */
+/** Step 2: where to deploy. Skipped while there is only one workspace (Local, when not signed in to Azure). */
 async function pickWorkspace(command: CommandContext): Promise<Workspace> {
   const targets = await command.workspaces.deployTargets();
   const [only] = targets;
   if (only && targets.length === 1) return only;
   const choice = await vscode.window.showQuickPick(
-    targets.map((workspace) => ({ label: workspace.label, workspace })),
+    targets.map((workspace) => ({ label: workspace.label, description: command.workspaces.providerUi(workspace.kind)?.provider.label, workspace })),
     { placeHolder: vscode.l10n.t('Workspace to deploy to') },
   );
   if (!choice) throw new vscode.CancellationError();
@@ -123,7 +123,12 @@ async function deployAndWait(command: CommandContext, workspace: Workspace, name
       const stopWaiting = new AbortController();
       const subscription = token.onCancellationRequested(() => stopWaiting.abort());
       try {
-        const started = await workspace.deployService(name, model.id);
+        const options = (await command.workspaces.providerUi(workspace.kind)?.deployOptions?.(workspace)) ?? {};
+        const started = await workspace.deployService(name, model.id, {
+          ...options,
+          signal: stopWaiting.signal,
+          onProgress: (message) => progress.report({ message }),
+        });
         log.info(`deploying ${name} (${model.id}) in ${workspace.label}`);
         if (started.state !== 'Transitioning') return started;
         return await waitUntilSettled(workspace, name, {
@@ -145,7 +150,7 @@ async function deployAndWait(command: CommandContext, workspace: Workspace, name
 }
 
 /** Step 6: say how it ended, with the next useful action. */
-function announce(command: CommandContext, workspace: Workspace, service: ServiceInfo): void {
+function announce(workspace: Workspace, service: ServiceInfo): void {
   if (service.state === 'Healthy') {
     log.info(`${service.name} is Healthy at ${service.scoring_uri} (${service.backend ?? 'backend unknown'})`);
     const classify = vscode.l10n.t('Classify Image…');
@@ -155,7 +160,7 @@ function announce(command: CommandContext, workspace: Workspace, service: Servic
       : vscode.l10n.t('Service {0} is Healthy (real weights).', service.name);
     const show = service.synthetic ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(message, classify, sample).then(async (choice) => {
-      const node = new ServiceNode(workspace, service, 'local');
+      const node = new ServiceNode(workspace, service, workspace.id);
       if (choice === classify) await vscode.commands.executeCommand('fpga.classifyImage', node);
       if (choice === sample) await vscode.commands.executeCommand('fpga.copySampleRequest', node);
     });
@@ -167,11 +172,9 @@ function announce(command: CommandContext, workspace: Workspace, service: Servic
   void vscode.window
     // The reason may quote the model's own text (a labels path, a stage name): shown as text, never as links.
     .showErrorMessage(vscode.l10n.t('Service {0} is {1}: {2}', service.name, service.state, plainNotificationText(reason)), showLog)
-    .then((choice) => {
-      if (choice !== showLog) return;
-      // The host's log says why a Local service failed (its load error, with the stack); others log here.
-      if (command.workspaces.isLocal(workspace)) command.workspaces.localHost.showLog();
-      else showLogOutput();
+    .then(async (choice) => {
+      // The service's own log says why it failed (its load error, the container's output).
+      if (choice === showLog) await vscode.commands.executeCommand('fpga.showLog', new ServiceNode(workspace, service, workspace.id));
     });
 }
 
@@ -202,6 +205,6 @@ export async function deploy(command: CommandContext, arg?: unknown): Promise<Se
     command.workspaces.refresh();
   }
   const service = await deployAndWait(command, workspace, name, model);
-  if (service) announce(command, workspace, service);
+  if (service) announce(workspace, service);
   return service;
 }

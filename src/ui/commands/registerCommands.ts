@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
+import type { LocalHost } from '../localHost/localHost';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { classifyImage } from './classifyImage';
 import { comingSoon } from './comingSoon';
@@ -61,7 +62,7 @@ function commandTitles(context: vscode.ExtensionContext): Map<string, string> {
   return new Map((manifest.contributes?.commands ?? []).map((c) => [c.command, c.title]));
 }
 
-export function registerCommands(context: vscode.ExtensionContext, diagnostics: PipelineDiagnostics, workspaces: WorkspaceRegistry): void {
+export function registerCommands(context: vscode.ExtensionContext, diagnostics: PipelineDiagnostics, workspaces: WorkspaceRegistry, localHost: LocalHost): void {
   const titles = commandTitles(context);
   for (const [id, handler] of Object.entries(COMMANDS)) {
     const command: CommandContext = {
@@ -69,6 +70,7 @@ export function registerCommands(context: vscode.ExtensionContext, diagnostics: 
       title: titles.get(id) ?? id,
       diagnostics,
       workspaces,
+      localHost,
       extensionUri: context.extensionUri,
       globalState: context.globalState,
     };

@@ -8,9 +8,10 @@ import { modelTarget } from './treeTargets';
 /** FPGA: Reveal Model Zip — the workspace's stored copy of the model's zip, in the local host's state folder. */
 export async function revealModelZip(command: CommandContext, node?: unknown): Promise<void> {
   const { workspace, model } = await modelTarget(command, node, vscode.l10n.t('Model whose zip to reveal'));
-  if (!command.workspaces.isLocal(workspace)) {
+  // Only the Local provider keeps its zips on this machine (its menu shows this on Local models only).
+  if (workspace.kind !== 'local' || model.sha256 === null) {
     throw new UserError(vscode.l10n.t('The zips of {0} are not on this machine.', workspace.label));
   }
-  const zip = vscode.Uri.file(join(command.workspaces.localHost.stateDir, 'models', `${model.sha256}.zip`));
+  const zip = vscode.Uri.file(join(command.localHost.stateDir, 'models', `${model.sha256}.zip`));
   await revealFile(zip);
 }

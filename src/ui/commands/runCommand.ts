@@ -3,6 +3,7 @@ import { plainNotificationText } from '../../common/displayText';
 import { isUserError, messageOf } from '../../common/errors';
 import { getLog, showLogOutput } from '../log';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
+import type { LocalHost } from '../localHost/localHost';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 
 /** What every command handler is given besides the arguments VS Code passes it. */
@@ -11,8 +12,10 @@ export interface CommandContext {
   /** The command's title as the manifest contributes it, e.g. "Package Pipeline". */
   readonly title: string;
   readonly diagnostics: PipelineDiagnostics;
-  /** The workspaces (Local today): `workspaces.getLocalWorkspace()`, `workspaces.refresh()` after a change. */
+  /** Every workspace of every provider; `workspaces.refresh()` after a change. */
   readonly workspaces: WorkspaceRegistry;
+  /** The Local provider's service host, for the commands that start, stop and reveal its files. */
+  readonly localHost: LocalHost;
   /** The extension's folder, e.g. for a webview's `localResourceRoots`. */
   readonly extensionUri: vscode.Uri;
   /** Memento for small per-user state that should outlive a window (e.g. a panel's last choices). */

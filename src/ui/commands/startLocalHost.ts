@@ -5,6 +5,6 @@ import type { CommandContext } from './runCommand';
 export async function startLocalHost(command: CommandContext): Promise<void> {
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Starting the FPGA local service host…') },
-    () => command.workspaces.getLocalWorkspace(),
+    () => command.localHost.start(),
   );
 }

@@ -7,7 +7,7 @@ import type { CommandContext } from './runCommand';
  * answers); they come back, with the same keys, when the host starts again.
  */
 export async function stopLocalHost(command: CommandContext): Promise<void> {
-  const workspace = await command.workspaces.localHost.attach();
+  const workspace = await command.localHost.attach();
   const running = workspace ? (await command.workspaces.listServices(workspace)).filter((s) => s.state !== 'Failed').length : 0;
   if (running > 0) {
     const stop = vscode.l10n.t('Stop Host');
@@ -20,7 +20,7 @@ export async function stopLocalHost(command: CommandContext): Promise<void> {
   }
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Stopping the FPGA local service host…') },
-    () => command.workspaces.localHost.stop(),
+    () => command.localHost.stop(),
   );
   void vscode.window.showInformationMessage(
     running > 0

@@ -23,24 +23,40 @@ export async function serviceTarget(command: CommandContext, node: unknown, plac
   return pickService(command, placeHolder);
 }
 
-/** Asks which service of the Local workspace; throws CancellationError on Escape. */
+/** Names the workspace beside each item only when there are several to tell apart. */
+function workspaceNote(workspace: Workspace, several: boolean, detail: string): string {
+  return several ? `${workspace.label} · ${detail}` : detail;
+}
+
+/** Asks which service, of every workspace that can be listed; throws CancellationError on Escape. */
 export async function pickService(command: CommandContext, placeHolder: string, filter?: (service: ServiceInfo) => boolean): Promise<ServiceTarget> {
-  const workspace = await command.workspaces.getLocalWorkspace();
-  const services = sortServices(await command.workspaces.listServices(workspace)).filter((s) => !filter || filter(s));
-  if (services.length === 0) throw new UserError(vscode.l10n.t('No services are deployed in {0}: deploy a pipeline first.', vscode.l10n.t('Local (this machine)')));
-  const items = services.map((service) => ({ label: service.name, description: service.state, detail: serviceDescription(service), service }));
+  const workspaces = await command.workspaces.deployTargets();
+  const listed = await Promise.all(
+    workspaces.map(async (workspace) => sortServices(await command.workspaces.listServices(workspace)).map((service): ServiceTarget => ({ workspace, service }))),
+  );
+  const targets = listed.flat().filter(({ service }) => !filter || filter(service));
+  if (targets.length === 0) throw new UserError(vscode.l10n.t('No services are deployed in {0}: deploy a pipeline first.', workspaces.map((w) => w.label).join(', ')));
+  const several = workspaces.length > 1;
+  const items = targets.map((target) => ({
+    label: target.service.name,
+    description: workspaceNote(target.workspace, several, target.service.state),
+    detail: serviceDescription(target.service),
+    target,
+  }));
   const choice = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true });
   if (!choice) throw new vscode.CancellationError();
-  return { workspace, service: choice.service };
+  return choice.target;
 }
 
 export async function modelTarget(command: CommandContext, node: unknown, placeHolder: string): Promise<ModelTarget> {
   if (node instanceof ModelNode) return node;
-  const workspace = await command.workspaces.getLocalWorkspace();
-  const models = sortModels(await workspace.listModels());
-  if (models.length === 0) throw new UserError(vscode.l10n.t('No models are registered in {0}: deploy a pipeline first.', vscode.l10n.t('Local (this machine)')));
-  const items = models.map((model) => ({ label: modelLabel(model), description: modelDescription(model), model }));
+  const workspaces = await command.workspaces.deployTargets();
+  const listed = await Promise.all(workspaces.map(async (workspace) => sortModels(await workspace.listModels()).map((model): ModelTarget => ({ workspace, model }))));
+  const targets = listed.flat();
+  if (targets.length === 0) throw new UserError(vscode.l10n.t('No models are registered in {0}: deploy a pipeline first.', workspaces.map((w) => w.label).join(', ')));
+  const several = workspaces.length > 1;
+  const items = targets.map((target) => ({ label: modelLabel(target.model), description: workspaceNote(target.workspace, several, modelDescription(target.model)), target }));
   const choice = await vscode.window.showQuickPick(items, { placeHolder });
   if (!choice) throw new vscode.CancellationError();
-  return { workspace, model: choice.model };
+  return choice.target;
 }

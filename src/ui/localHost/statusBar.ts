@@ -2,14 +2,14 @@ import * as vscode from 'vscode';
 import { getLog } from '../log';
 import { serviceCount } from '../tree/presentation';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
+import type { LocalHost } from './localHost';
 
 /** Internal: the status bar item's menu. Not contributed, so it stays out of the palette. */
 const MENU_COMMAND = 'fpga.localHost.statusMenu';
 const log = getLog('status-bar');
 
 /** "$(server-process) FPGA: 2 services" or "FPGA host stopped"; a click offers start/stop and the host log. */
-export function registerLocalHostStatusBar(context: vscode.ExtensionContext, registry: WorkspaceRegistry): void {
-  const host = registry.localHost;
+export function registerLocalHostStatusBar(context: vscode.ExtensionContext, registry: WorkspaceRegistry, host: LocalHost): void {
   const item = vscode.window.createStatusBarItem('fpga.localHost', vscode.StatusBarAlignment.Left, 10);
   item.name = vscode.l10n.t('FPGA Local Host');
   item.command = MENU_COMMAND;
@@ -51,7 +51,7 @@ export function registerLocalHostStatusBar(context: vscode.ExtensionContext, reg
   context.subscriptions.push(
     item,
     registry.onDidLoadServices(({ workspace, services }) => {
-      if (!registry.isLocal(workspace)) return;
+      if (workspace.kind !== 'local') return;
       count = services.length;
       render();
     }),
@@ -59,15 +59,15 @@ export function registerLocalHostStatusBar(context: vscode.ExtensionContext, reg
       render();
       void recount();
     }),
-    vscode.commands.registerCommand(MENU_COMMAND, () => showMenu(registry)),
+    vscode.commands.registerCommand(MENU_COMMAND, () => showMenu(host)),
   );
   render();
   // A host left running by another window is adopted, so the count is right from the start.
   void host.attach().then(recount, (error: unknown) => log.debug(`no local service host to adopt: ${String(error)}`));
 }
 
-async function showMenu(registry: WorkspaceRegistry): Promise<void> {
-  const running = registry.localHost.state !== 'stopped';
+async function showMenu(host: LocalHost): Promise<void> {
+  const running = host.state !== 'stopped';
   const items: (vscode.QuickPickItem & { command: string })[] = [
     running
       ? { label: `$(debug-stop) ${vscode.l10n.t('Stop Local Host')}`, command: 'fpga.stopLocalHost' }
@@ -76,6 +76,6 @@ async function showMenu(registry: WorkspaceRegistry): Promise<void> {
   ];
   const choice = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('FPGA local service host') });
   if (!choice) return;
-  if (choice.command === 'fpga.localHost.showLog') registry.localHost.showLog();
+  if (choice.command === 'fpga.localHost.showLog') host.showLog();
   else await vscode.commands.executeCommand(choice.command);
 }

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { messageOf } from '../../common/errors';
+import { hasSavedDeployments } from '../../workspaces/local/savedState';
 import type { LocalHost } from '../localHost/localHost';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { ErrorNode, MessageNode } from './messageNodes';
 import { ModelsGroupNode } from './modelNodes';
 import { WORKSPACE_CONTEXT } from './presentation';
 import { ServicesGroupNode } from './serviceNodes';
-import type { TreeNode } from './treeNode';
+import type { RootNode, TreeNode } from './treeNode';
 
 const ID = 'local';
 
@@ -14,11 +15,18 @@ const ID = 'local';
  * "Local (this machine)": the service host on this machine. Listing its children starts the
  * host (about a second) unless the user stopped it or it exited, in which case it offers Start.
  */
-export class LocalWorkspaceNode implements TreeNode {
-  constructor(private readonly registry: WorkspaceRegistry) {}
+export class LocalWorkspaceNode implements RootNode {
+  constructor(
+    private readonly registry: WorkspaceRegistry,
+    private readonly host: LocalHost,
+  ) {}
 
-  private get host(): LocalHost {
-    return this.registry.localHost;
+  /** No model and no service here (a host stopped on purpose or crashed holds something: the node offers Start). */
+  async holdsNothing(): Promise<boolean> {
+    const workspace = await this.host.attach();
+    if (!workspace) return this.host.mayAutoStart && !(await hasSavedDeployments(this.host.stateDir));
+    const [models, services] = await Promise.all([workspace.listModels(), this.registry.listServices(workspace)]);
+    return models.length === 0 && services.length === 0;
   }
 
   getTreeItem(): vscode.TreeItem {

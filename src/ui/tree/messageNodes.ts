@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ERROR_CONTEXT } from './presentation';
-import type { TreeNode } from './treeNode';
+import type { RootNode, TreeNode } from './treeNode';
 
 /** A failure to load a part of the tree: says why, and clicking it (or its inline action) retries. */
 export class ErrorNode implements TreeNode {
@@ -49,7 +49,11 @@ export class MessageNode implements TreeNode {
 }
 
 /** Azure ML workspaces come in a later release; until then this root offers sign-in. */
-export class SignInNode implements TreeNode {
+export class SignInNode implements RootNode {
+  holdsNothing(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(vscode.l10n.t('Sign in to Azure…'));
     item.id = 'azure/sign-in';

@@ -77,7 +77,7 @@ export function withPending(
  * Real-weights services first (the pick pre-selects the first item, and a generated-weights
  * service's classes are meaningless), the one used last first within its group, then by name.
  */
-export function orderForPick(services: readonly ServiceInfo[], previous: string | undefined): ServiceInfo[] {
+export function orderForPick<T extends Pick<ServiceInfo, 'name' | 'synthetic'>>(services: readonly T[], previous: string | undefined): T[] {
   return [...services].sort(
     (a, b) => Number(a.synthetic === true) - Number(b.synthetic === true) || Number(b.name === previous) - Number(a.name === previous) || a.name.localeCompare(b.name),
   );

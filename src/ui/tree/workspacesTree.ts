@@ -1,29 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
-import { hasSavedDeployments } from '../../workspaces/local/savedState';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
-import { LocalWorkspaceNode } from './localWorkspaceNode';
-import { SignInNode } from './messageNodes';
 import { anySettling } from './presentation';
-import type { TreeNode } from './treeNode';
+import type { RootNode, TreeNode } from './treeNode';
 
 /** While a service is Transitioning or Deleting the tree reloads this often. */
 const POLL_MS = 1000;
 /** How long the view waits to learn whether anything is deployed before showing the workspaces anyway. */
 const ROOT_PATIENCE_MS = 1500;
 
-/** The Workspaces view's data: Local and (until Azure sign-in arrives) a sign-in node. */
+/** The Workspaces view's data: one root per workspace provider (Local, Azure Machine Learning). */
 export class WorkspacesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly roots: TreeNode[];
-  private readonly registry: WorkspaceRegistry;
   private readonly subscriptions: vscode.Disposable[];
   private pollTimer: NodeJS.Timeout | undefined;
 
-  constructor(registry: WorkspaceRegistry) {
-    this.registry = registry;
-    this.roots = [new LocalWorkspaceNode(registry), new SignInNode()];
+  constructor(
+    registry: WorkspaceRegistry,
+    private readonly roots: readonly RootNode[],
+  ) {
     this.subscriptions = [
       registry.onDidChange(() => this.refresh()),
       registry.onDidLoadServices(({ services }) => {
@@ -46,22 +42,12 @@ export class WorkspacesTreeProvider implements vscode.TreeDataProvider<TreeNode>
 
   /** No roots while nothing is deployed anywhere: VS Code then shows the view's welcome (template, example, walkthrough). */
   private async rootNodes(): Promise<TreeNode[]> {
-    return (await this.nothingDeployed()) ? [] : this.roots;
+    return (await this.nothingDeployed()) ? [] : [...this.roots];
   }
 
-  /**
-   * Whether the Local workspace holds no model and no service. A host that does not answer
-   * quickly (busy loading a model) or fails is treated as holding some: its node says more.
-   */
+  /** Whether every root holds nothing. A root that does not answer quickly, or fails, holds something: its node says more. */
   private async nothingDeployed(): Promise<boolean> {
-    const host = this.registry.localHost;
-    const check = async (): Promise<boolean> => {
-      const workspace = await host.attach();
-      // Stopped by the user or crashed: the Local node offers Start, which the welcome would hide.
-      if (!workspace) return host.mayAutoStart && !(await hasSavedDeployments(host.stateDir));
-      const [models, services] = await Promise.all([workspace.listModels(), this.registry.listServices(workspace)]);
-      return models.length === 0 && services.length === 0;
-    };
+    const check = async (): Promise<boolean> => (await Promise.all(this.roots.map((root) => root.holdsNothing()))).every(Boolean);
     return Promise.race([check().catch(() => false), sleep(ROOT_PATIENCE_MS).then(() => false)]);
   }
 

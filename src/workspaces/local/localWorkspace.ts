@@ -1,7 +1,7 @@
 /** The Local workspace: models and services of the service host on this machine. */
 import { readFile } from 'node:fs/promises';
 import { classifyOverOip } from '../oipClassify';
-import type { ScoringTarget, TimedClassification } from '../oipClassify';
+import type { ScoringTarget } from '../oipClassify';
 import type {
   CallOptions,
   Classification,
@@ -88,11 +88,6 @@ export class LocalWorkspace implements Workspace {
   }
 
   async classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
-    return (await this.classifyTimed(service, image, options)).classification;
-  }
-
-  /** Classifies and says how long the one scoring request took (no key lookup counted). */
-  async classifyTimed(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<TimedClassification> {
     const cached = this.targets.get(service);
     const target = cached ?? (await this.scoringTarget(service, options));
     try {

@@ -34,14 +34,17 @@ COPY src ./src
 COPY webview ./webview
 # dist/cli.js bundles everything but the native and WebAssembly-locating modules (scripts/build.mjs):
 # sharp, onnxruntime-node and h5wasm stay in node_modules; the tfjs wasm binaries are copied into dist/.
+# Then node_modules keeps only what dist/ loads at run time: dev dependencies go, and so does the
+# optional tfjs-node with the packages only it needs (`npm prune` alone would reinstall it).
 RUN node scripts/build.mjs --production \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- && rm -rf node_modules/@tensorflow node_modules/.bin \
+ && npm uninstall @tensorflow/tfjs-node --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/.bin \
       node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32 \
       node_modules/onnxruntime-node/bin/napi-v6/linux/arm64 \
       node_modules/sharp/src node_modules/@img/sharp-libvips-linux-x64/include \
       node_modules/h5wasm/dist/esm node_modules/h5wasm/dist/iife \
-      dist/extension.js dist/webview
+      dist/extension.js dist/webview \
+ && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \

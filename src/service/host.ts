@@ -6,11 +6,8 @@
  * `close()` stops accepting connections, lets in-flight requests finish and frees the
  * pipelines.
  */
-import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { UserError, isUserError, messageOf } from '../common/errors';
+import { UserError, messageOf } from '../common/errors';
 import { readModelDef } from '../pipeline/modelDefReader';
 import type { ModelDef } from '../pipeline/modelDefReader';
 import type { BackendPreference } from '../runtime/backend';
@@ -21,13 +18,13 @@ import { ComputeGate } from '../runtime/worker/computeGate';
 import { loadPipelineInWorker } from '../runtime/worker/workerPipeline';
 import type { WorkerPipelineOptions } from '../runtime/worker/workerPipeline';
 import { resolveModelStore } from '../runtime/modelStore';
-import { QueueFullError } from './batcher';
 import type { HostContext } from './hostContext';
 import { removeHostFile, writeHostFile } from './hostFile';
-import { hostHeaderAllowed, isLoopback } from './hostHeader';
-import { ClientGoneError, sendError } from './http';
+import { isLoopback } from './hostHeader';
 import { HttpError } from './httpError';
-import { addInferenceRoutes } from './inferenceRoutes';
+import { startHttpServer } from './httpServer';
+import type { RunningHttpServer } from './httpServer';
+import { addInferenceRoutes, requireServiceKey } from './inferenceRoutes';
 import { newSecret } from './keys';
 import { createLog, stderrSink } from './log';
 import type { HostLog, LogSink } from './log';
@@ -84,7 +81,7 @@ export interface HostOptions {
 
 export type HostPipelineLoader = (zip: Uint8Array, modelDef: ModelDef, options: WorkerPipelineOptions) => Promise<LoadedPipeline>;
 
-const loadInWorker: HostPipelineLoader = (zip, modelDef, options) => loadPipelineInWorker(zip, modelDef.serviceDef, options);
+export const loadInWorker: HostPipelineLoader = (zip, modelDef, options) => loadPipelineInWorker(zip, modelDef.serviceDef, options);
 
 export interface RunningHost {
   url: string;
@@ -178,25 +175,36 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
   };
   const router = new Router();
   addManagementRoutes(router, context);
-  addInferenceRoutes(router, context);
+  addInferenceRoutes(router, {
+    version: context.version,
+    limits: context.limits,
+    batching: context.batching,
+    services: context.services,
+    notReady: () => hostNotReady(context),
+    authorize: requireServiceKey,
+  });
 
-  const server = createServer(
-    {
-      headersTimeout: options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
-      requestTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-      // Node checks the two timeouts this often (30 s by default, which stretches them).
-      connectionsCheckingInterval: 1000,
+  const http = await startHttpServer({
+    router,
+    host: bindHost,
+    port: options.port ?? 0,
+    log,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    checkHostHeader: true,
+    knownError: (error, request) => {
+      const storage = storageError(error, store.dir);
+      if (storage) log.info(`${request}: ${storage.message}`);
+      return storage;
     },
-    (req, res) => void handle(router, context, bindHost, req, res),
-  );
-  const inFlight = trackRequests(server);
-  context.url = await listen(server, bindHost, options.port ?? 0);
+  });
+  context.url = http.url;
   lock.setUrl(context.url);
   try {
     await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid });
   } catch (error) {
     // Without host.json no client can find this host; an open server would only keep the process alive.
-    server.close();
+    await http.close();
     throw new UserError(`cannot write host.json in ${options.stateDir}: ${messageOf(error)}`);
   }
   log.info(`host ${context.version} listening on ${context.url} (pid ${process.pid}, engine ${engineText}, state ${options.stateDir}, model store ${modelStore})`);
@@ -214,14 +222,14 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= shutdown(context, server, inFlight, options.stateDir).finally(() => lock.release());
+    closing ??= shutdown(context, http, options.stateDir).finally(() => lock.release());
     return closing;
   };
   return { url: context.url, adminToken: context.adminToken, engine: engineText, restored, settled, close };
 }
 
 /** How `fpga serve` and the host's info describe where model stages run. */
-function describeHostEngine(engine: EnginePreference, threads: number): string {
+export function describeHostEngine(engine: EnginePreference, threads: number): string {
   const onnx = `onnxruntime ${onnxRuntimeVersion() ?? '(not loadable here)'}, ${threads} thread${threads === 1 ? '' : 's'}`;
   if (engine === 'tfjs') return 'tfjs (every stage on TensorFlow.js)';
   if (engine === 'onnx') return `onnx (${onnx})`;
@@ -233,71 +241,11 @@ function unknownModel(id: string): ModelRecord {
   return { id, name, version: Number(version) || 0, sha256: '', size: 0, created: '', stages: [] };
 }
 
-async function handle(router: Router, host: HostContext, bindHost: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = performance.now();
-  const path = (req.url ?? '/').split('?')[0] ?? '/';
-  res.on('finish', () => host.log.request(`${req.method ?? '?'} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`));
-  if (host.shuttingDown) res.setHeader('Connection', 'close');
-  try {
-    if (!hostHeaderAllowed(req.headers.host, bindHost)) {
-      throw new HttpError(403, `this host does not serve the name "${req.headers.host ?? ''}" (a page may be trying DNS rebinding); call it by its IP address or localhost`);
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const { handler, params } = router.resolve(req.method ?? 'GET', url.pathname);
-    await handler({ req, res, url, params });
-  } catch (error) {
-    if (error instanceof ClientGoneError) return;
-    sendError(res, toHttpError(error, host, `${req.method ?? '?'} ${path}`));
-  }
-}
-
-/** What the client is told; anything unexpected is logged with its stack and answered 500. */
-function toHttpError(error: unknown, host: HostContext, request: string): HttpError {
-  if (error instanceof HttpError) return error;
-  const storage = storageError(error, host.store.dir);
-  if (storage) {
-    host.log.info(`${request}: ${storage.message}`);
-    return storage;
-  }
-  if (error instanceof QueueFullError) return new HttpError(429, error.message, { 'Retry-After': String(error.retryAfterS) });
-  // ImageError, ModelDefError and every other UserError: the sender can fix it.
-  if (isUserError(error)) return new HttpError(400, error.message);
-  host.log.error(`internal error in ${request}`, error);
-  return new HttpError(500, `internal error: ${messageOf(error)} (the host's log has the details)`);
-}
-
-function listen(server: Server, host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new UserError(error.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use; choose another with --port (0 picks a free one)` : `cannot listen on ${host}:${port}: ${error.message}`));
-    });
-    server.listen(port, host, () => {
-      const address = server.address() as AddressInfo;
-      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shown}:${address.port}`);
-    });
-  });
-}
-
-/** Counts requests from arrival to the end of their response, for a graceful stop. */
-function trackRequests(server: Server): { count: () => number; idle: () => Promise<void> } {
-  let active = 0;
-  let waiters: (() => void)[] = [];
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    active++;
-    res.once('close', () => {
-      active--;
-      if (active === 0) {
-        const done = waiters;
-        waiters = [];
-        for (const resolve of done) resolve();
-      }
-    });
-  });
-  return {
-    count: () => active,
-    idle: () => (active === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
-  };
+/** Why the host as a whole cannot take requests now; a Failed service does not make the host unready. */
+function hostNotReady(host: HostContext): HttpError | undefined {
+  if (host.shuttingDown) return new HttpError(503, 'the host is shutting down');
+  if (host.restoring) return new HttpError(503, 'the host is still restoring its services', { 'Retry-After': '1' });
+  return undefined;
 }
 
 function waitUntilSettled(services: ServiceManager): Promise<void> {
@@ -310,14 +258,10 @@ function waitUntilSettled(services: ServiceManager): Promise<void> {
   });
 }
 
-async function shutdown(host: HostContext, server: Server, inFlight: { count: () => number; idle: () => Promise<void> }, stateDir: string): Promise<void> {
+async function shutdown(host: HostContext, http: RunningHttpServer, stateDir: string): Promise<void> {
   host.shuttingDown = true;
-  host.log.info(`host stopping: ${inFlight.count()} request(s) in flight`);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  await inFlight.idle();
-  server.closeAllConnections();
-  await closed;
+  host.log.info(`host stopping: ${http.inFlight()} request(s) in flight`);
+  await http.close();
   await host.services.closeAll();
   await removeHostFile(stateDir, host.adminToken);
   host.log.info('host stopped');

@@ -1,17 +1,21 @@
 /**
- * Open Inference Protocol v2 endpoints, plus `classify` (raw image bytes in, top-k out).
+ * Open Inference Protocol v2 endpoints, plus `classify` (raw image bytes in, top-k out), for
+ * whichever server runs them: the local host (every deployed service) or the single-model
+ * server (one model, behind an endpoint that authenticates).
  *
- * Keys guard what costs compute or reveals results: `infer` and `classify` need
- * `Authorization: Bearer <primary or secondary key>`. Health, server metadata, model
- * metadata and model readiness are open, as in KServe and Triton: probes and OIP tooling
- * call them without credentials, and they reveal only names, shapes and states.
+ * The server's authorizer guards what costs compute or reveals results: on the local host,
+ * `infer` and `classify` need `Authorization: Bearer <primary or secondary key>`. Health,
+ * server metadata, model metadata and model readiness are open, as in KServe and Triton:
+ * probes and OIP tooling call them without credentials, and they reveal only names, shapes
+ * and states.
  */
 import type { IncomingMessage } from 'node:http';
 import { topK } from '../runtime/topK';
 import type { LoadedPipeline, Timings } from '../runtime/types';
 import { HEADER_LENGTH_HEADER } from './binaryCodec';
 import type { DeployedService, ScoredRow } from './deployedService';
-import type { HostContext } from './hostContext';
+import type { BatcherOptions } from './batcher';
+import type { HostLimits } from './hostContext';
 import { readBody, sendBytes, sendJson } from './http';
 import { HttpError, badRequest, notFound, unauthorized } from './httpError';
 import { bearerToken, matchesServiceKey } from './keys';
@@ -21,7 +25,27 @@ import type { RequestContext, Router } from './router';
 export const SERVER_NAME = 'fpga-model-services';
 export const EXTENSIONS = ['classification', 'binary_tensor_data'];
 
-export function addInferenceRoutes(router: Router, host: HostContext): void {
+/** What the inference routes need from the server they run in. */
+export interface InferenceServer {
+  readonly version: string;
+  readonly limits: Pick<HostLimits, 'maxBodyBytes'>;
+  readonly batching: Pick<BatcherOptions, 'queueLimit'>;
+  /** The services this server runs, by the name in the request path. */
+  readonly services: { get(name: string): DeployedService | undefined };
+  /** Why the server as a whole cannot take requests now (its 503), or undefined when it is ready. */
+  notReady(): HttpError | undefined;
+  /** Throws the 401 for a caller who may not use `service`; returns when it may. */
+  authorize(service: DeployedService, req: IncomingMessage): void;
+}
+
+/** The local host's authorizer: the service's primary or secondary key as a bearer token. */
+export function requireServiceKey(service: DeployedService, req: IncomingMessage): void {
+  const token = bearerToken(req.headers.authorization);
+  if (token === undefined) throw unauthorized(`missing "Authorization: Bearer <key>" header: use the primary or secondary key of service ${service.name}`);
+  if (!matchesServiceKey(token, service.record.keys)) throw unauthorized(`the key is not valid for service ${service.name}`);
+}
+
+export function addInferenceRoutes(router: Router, host: InferenceServer): void {
   router
     .add('GET', '/v2', ({ res }) => sendJson(res, 200, { name: SERVER_NAME, version: host.version, extensions: EXTENSIONS }))
     .add('GET', '/v2/health/live', ({ res }) => sendJson(res, 200, { live: true }))
@@ -29,20 +53,20 @@ export function addInferenceRoutes(router: Router, host: HostContext): void {
   // Every model route also answers under /versions/<version>, as OIP clients may address it.
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     router
-      .add('GET', prefix, (context) => sendJson(context.res, 200, metadata(host, loadedService(host, context))))
+      .add('GET', prefix, (context) => sendJson(context.res, 200, metadata(loadedService(host, context))))
       .add('GET', `${prefix}/ready`, (context) => modelReady(host, context))
       .add('POST', `${prefix}/infer`, (context) => infer(host, context))
       .add('POST', `${prefix}/classify`, (context) => classify(host, context));
   }
 }
 
-function serverReady(host: HostContext, res: RequestContext['res']): void {
-  if (host.shuttingDown) sendJson(res, 503, { ready: false, error: 'the host is shutting down' });
-  else if (host.restoring) sendJson(res, 503, { ready: false, error: 'the host is still restoring its services' }, { 'Retry-After': '1' });
+function serverReady(host: InferenceServer, res: RequestContext['res']): void {
+  const refusal = host.notReady();
+  if (refusal) sendJson(res, refusal.status, { ready: false, error: refusal.message }, { ...refusal.headers });
   else sendJson(res, 200, { ready: true });
 }
 
-function findService(host: HostContext, { params }: RequestContext): DeployedService {
+function findService(host: InferenceServer, { params }: RequestContext): DeployedService {
   const name = params.name ?? '';
   const service = host.services.get(name);
   if (!service) throw notFound(`no service named "${name}"`);
@@ -54,7 +78,7 @@ function findService(host: HostContext, { params }: RequestContext): DeployedSer
 }
 
 /** A service that can take requests now; otherwise the 503 that says its state. */
-function loadedService(host: HostContext, context: RequestContext): { service: DeployedService; pipeline: LoadedPipeline } {
+function loadedService(host: InferenceServer, context: RequestContext): { service: DeployedService; pipeline: LoadedPipeline } {
   const service = findService(host, context);
   const refusal = service.unavailableReason();
   if (refusal) throw refusal;
@@ -63,13 +87,7 @@ function loadedService(host: HostContext, context: RequestContext): { service: D
   return { service, pipeline };
 }
 
-function authorize(service: DeployedService, req: IncomingMessage): void {
-  const token = bearerToken(req.headers.authorization);
-  if (token === undefined) throw unauthorized(`missing "Authorization: Bearer <key>" header: use the primary or secondary key of service ${service.name}`);
-  if (!matchesServiceKey(token, service.record.keys)) throw unauthorized(`the key is not valid for service ${service.name}`);
-}
-
-function metadata(_host: HostContext, { service, pipeline }: { service: DeployedService; pipeline: LoadedPipeline }): Record<string, unknown> {
+function metadata( { service, pipeline }: { service: DeployedService; pipeline: LoadedPipeline }): Record<string, unknown> {
   return {
     name: service.name,
     versions: [String(service.model.version)],
@@ -82,7 +100,7 @@ function metadata(_host: HostContext, { service, pipeline }: { service: Deployed
   };
 }
 
-function modelReady(host: HostContext, context: RequestContext): void {
+function modelReady(host: InferenceServer, context: RequestContext): void {
   const service = findService(host, context);
   const refusal = service.unavailableReason();
   if (refusal) sendJson(context.res, 503, { name: service.name, ready: false, error: refusal.message });
@@ -102,13 +120,13 @@ function resultParameters(pipeline: LoadedPipeline, rows: readonly ScoredRow[], 
 }
 
 /** Refuses a request the queue could never hold, which would otherwise be a 429 forever. */
-function checkRequestSize(host: HostContext, count: number): void {
+function checkRequestSize(host: InferenceServer, count: number): void {
   if (count > host.batching.queueLimit) {
     throw badRequest(`the request holds ${count} inputs; this host takes at most ${host.batching.queueLimit} per request (its queue limit)`);
   }
 }
 
-async function infer(host: HostContext, context: RequestContext): Promise<void> {
+async function infer(host: InferenceServer, context: RequestContext): Promise<void> {
   const started = performance.now();
   const { req, res } = context;
   const { service, pipeline } = authorizedService(host, context);
@@ -143,7 +161,7 @@ async function infer(host: HostContext, context: RequestContext): Promise<void> 
   sendBytes(res, 200, encoded.body, encoded.headers);
 }
 
-async function classify(host: HostContext, context: RequestContext): Promise<void> {
+async function classify(host: InferenceServer, context: RequestContext): Promise<void> {
   const started = performance.now();
   const { req, res, url } = context;
   const { service, pipeline } = authorizedService(host, context);
@@ -175,8 +193,8 @@ async function classify(host: HostContext, context: RequestContext): Promise<voi
 }
 
 /** Existence (404), then the key (401), then the state (503): a caller without a key learns nothing more. */
-function authorizedService(host: HostContext, context: RequestContext): { service: DeployedService; pipeline: LoadedPipeline } {
-  authorize(findService(host, context), context.req);
+function authorizedService(host: InferenceServer, context: RequestContext): { service: DeployedService; pipeline: LoadedPipeline } {
+  host.authorize(findService(host, context), context.req);
   return loadedService(host, context);
 }
 

@@ -3,13 +3,18 @@ import type { Command } from 'commander';
 import type { BackendPreference } from '../../runtime/backend';
 import { ENGINE_PREFERENCES } from '../../runtime/engines/stageEngine';
 import type { EnginePreference } from '../../runtime/engines/stageEngine';
+import { UserError } from '../../common/errors';
 import { DEFAULTS, startHost } from '../../service/host';
+import { SERVICE_NAME_ENV, startSingleModelServer } from '../../service/singleModelServer';
+import type { LoadOutcome, RunningModelServer } from '../../service/singleModelServer';
 import { defaultStateDir } from '../../workspaces/local/hostFile';
 import { keepRunningWhenPipesClose } from '../closedPipes';
 import { positiveInteger } from '../options';
 
 interface ServeOptions {
   state: string;
+  model?: string;
+  name?: string;
   port: number;
   host: string;
   allowRemote?: boolean;
@@ -43,8 +48,10 @@ function milliseconds(value: string): number {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the local service host: the management API and every deployed service over the Open Inference Protocol v2')
+    .description('run the local service host: the management API and every deployed service over the Open Inference Protocol v2; with --model, serve one model_def.zip alone (as in a container behind an Azure ML endpoint)')
     .option('--state <dir>', 'state folder: registered models, services and their keys, host.json', defaultStateDir())
+    .option('--model <path>', 'serve only this model_def.zip, or the one zip beneath this folder (e.g. $AZUREML_MODEL_DIR): OIP v2 routes only, no management API, no state, no keys (the endpoint in front authenticates)')
+    .option('--name <name>', `with --model: the name in /v2/models/<name> (default: $${SERVICE_NAME_ENV}, else the pipeline's name)`)
     .option('--port <n>', 'port to listen on; 0 picks a free one', port, 0)
     .option('--host <address>', 'interface to listen on; anything but loopback needs --allow-remote', DEFAULTS.host)
     .option('--allow-remote', 'allow a --host other than loopback: every service is then reachable from the network, protected only by its keys')
@@ -60,6 +67,12 @@ export function registerServe(program: Command): void {
     .option('--synthetic-weights', 'run featurizers without real weights on generated ones (fine for speed, meaningless classes)')
     .action(async (options: ServeOptions, command: Command) => {
       const verbose = command.optsWithGlobals<{ verbose?: boolean }>().verbose ?? false;
+      if (options.model !== undefined) {
+        if (command.getOptionValueSource('state') === 'cli') throw new UserError('--state belongs to the local host; --model serves one model and keeps no state: leave one of them out');
+        await serveOneModel(options, verbose, program.version() ?? 'dev');
+        return;
+      }
+      if (options.name !== undefined) throw new UserError('--name names the model that --model serves; the local host names each service when it is deployed (fpga deploy --name)');
       keepRunningWhenPipesClose();
       // A stray rejection must not take every service down with it: log it and keep serving.
       const onRejection = (reason: unknown): void => {
@@ -93,6 +106,57 @@ export function registerServe(program: Command): void {
       // Everything is persisted and closed; a library timer or worker must not keep the process alive.
       setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
     });
+}
+
+/**
+ * `fpga serve --model`: listens, prints the URL and the engine, then "model NAME ready" once
+ * loaded. A model that fails to load is one line on stderr and the process keeps running,
+ * not ready: the failure is deterministic (a bad model, weights missing from the store), so a
+ * restart by the orchestrator would only repeat it, while the readiness route keeps saying why.
+ * An engine lost after loading (its worker crashed) is different: a restart does fix that, so
+ * the process stops with exit code 1 and the orchestrator starts it again.
+ */
+async function serveOneModel(options: ServeOptions, verbose: boolean, version: string): Promise<void> {
+  keepRunningWhenPipesClose();
+  const onRejection = (reason: unknown): void => {
+    process.stderr.write(`unexpected error (the server keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  };
+  process.on('unhandledRejection', onRejection);
+  const server = await startSingleModelServer({
+    model: options.model ?? '',
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    port: options.port,
+    host: options.host,
+    allowRemote: options.allowRemote ?? false,
+    ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
+    backend: options.backend,
+    engine: options.engine,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+    ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
+    syntheticWeights: options.syntheticWeights ?? false,
+    maxBatchSize: options.maxBatchSize,
+    maxDelayMs: options.maxDelayMs,
+    queueLimit: options.queueLimit,
+    verbose,
+    version,
+  });
+  process.stdout.write(`listening on ${server.url}\n`);
+  process.stdout.write(`engine ${server.engine}\n`);
+  void server.loaded.then((outcome) => reportLoad(server, outcome));
+  const lost = server.engineLost.then((reason) => {
+    process.stderr.write(`model ${server.name} lost its engine: ${reason}; stopping so that it is started again\n`);
+    process.exitCode = 1;
+  });
+  await Promise.race([stopSignal(), lost]);
+  await server.close();
+  process.off('unhandledRejection', onRejection);
+  setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
+}
+
+function reportLoad(server: RunningModelServer, outcome: LoadOutcome): void {
+  if (outcome.state === 'ready') process.stdout.write(`model ${server.name} ready\n`);
+  else if (outcome.state === 'failed') process.stderr.write(`model ${server.name} failed to load: ${outcome.error} (readiness stays 503; fix it and restart)\n`);
 }
 
 /** The first SIGTERM or SIGINT stops gracefully; a second one stops at once. */

@@ -11,7 +11,8 @@ import { registerFeaturizerQuickFix } from './ui/featurizerQuickFix';
 import { registerPipelineDiagnostics } from './ui/pipelineDiagnostics';
 import type { FpgaExtensionApi } from './ui/testApi';
 import { LocalWorkspaceNode } from './ui/tree/localWorkspaceNode';
-import { SignInNode } from './ui/tree/messageNodes';
+import { ProviderRootNode } from './ui/tree/providerRootNode';
+import { AzureProviderUi } from './ui/azure/azureProviderUi';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
 import { registerWorkspacesView } from './ui/workspacesView';
 
@@ -22,12 +23,13 @@ export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   context.subscriptions.push(createLog());
   localHost = new LocalHost(context.extensionUri, context.globalStorageUri);
   const local = new LocalProviderUi(localHost);
-  const workspaces = new WorkspaceRegistry(new WorkspaceProviders([local.provider]), [local]);
-  context.subscriptions.push(localHost, workspaces);
+  const azure = new AzureProviderUi(context.globalState);
+  const workspaces = new WorkspaceRegistry(new WorkspaceProviders([local.provider, azure.provider]), [local, azure]);
+  context.subscriptions.push(localHost, azure, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
   registerFeaturizerQuickFix(context);
-  registerCommands(context, diagnostics, workspaces, localHost);
-  const workspacesTree = registerWorkspacesView(context, workspaces, [new LocalWorkspaceNode(workspaces, localHost), new SignInNode()]);
+  registerCommands(context, diagnostics, workspaces, { localHost, azure });
+  const workspacesTree = registerWorkspacesView(context, workspaces, [new LocalWorkspaceNode(workspaces, localHost), new ProviderRootNode(azure, workspaces)]);
   registerLocalHostStatusBar(context, workspaces, localHost);
   context.subscriptions.push(
     registerClassifyPanelSerializer((workspaceId) => classifyEnvironment(context.extensionUri, context.globalState, workspaces, workspaceId)),

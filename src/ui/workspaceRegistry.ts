@@ -17,6 +17,8 @@ export interface ProviderUi {
   readonly unauthorized: Remedy;
   /** What a deploy to one of its workspaces needs besides a name and a model (Azure: the image); may ask. */
   deployOptions?(workspace: Workspace): Promise<DeployOptions>;
+  /** Drops what it keeps of its listings, so that a refresh asks again. */
+  forget?(): void;
 }
 
 export interface Remedy {
@@ -104,8 +106,9 @@ export class WorkspaceRegistry implements vscode.Disposable {
     return this.pending.get(workspace.id) ?? new Map<string, PendingState>();
   }
 
-  /** Call after every change a command makes: the tree and the status bar reload. */
+  /** Call after every change a command makes: the tree and the status bar reload, and listings are asked again. */
   refresh(): void {
+    for (const ui of this.uis) ui.forget?.();
     this.changed.fire();
   }
 

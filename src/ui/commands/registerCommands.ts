@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
+import type { AzureProviderUi } from '../azure/azureProviderUi';
 import type { LocalHost } from '../localHost/localHost';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 import { classifyImage } from './classifyImage';
-import { comingSoon } from './comingSoon';
+import { selectAzureTenant, signInToAzure, signOutOfAzure } from './azureAccount';
 import { compareServices } from './compareServices';
 import { copyPrimaryKey } from './copyPrimaryKey';
 import { copySampleRequest } from './copySampleRequest';
@@ -42,8 +43,9 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.pullFeaturizerWeights': pullFeaturizerWeights,
   'fpga.startLocalHost': startLocalHost,
   'fpga.stopLocalHost': stopLocalHost,
-  // Azure Machine Learning workspaces arrive in a later release.
-  'fpga.signInToAzure': comingSoon,
+  'fpga.signInToAzure': signInToAzure,
+  'fpga.signOutOfAzure': signOutOfAzure,
+  'fpga.selectAzureTenant': selectAzureTenant,
   'fpga.copyScoringUri': copyScoringUri,
   'fpga.copyPrimaryKey': copyPrimaryKey,
   'fpga.copySecondaryKey': copySecondaryKey,
@@ -62,7 +64,12 @@ function commandTitles(context: vscode.ExtensionContext): Map<string, string> {
   return new Map((manifest.contributes?.commands ?? []).map((c) => [c.command, c.title]));
 }
 
-export function registerCommands(context: vscode.ExtensionContext, diagnostics: PipelineDiagnostics, workspaces: WorkspaceRegistry, localHost: LocalHost): void {
+export interface Providers {
+  localHost: LocalHost;
+  azure: AzureProviderUi;
+}
+
+export function registerCommands(context: vscode.ExtensionContext, diagnostics: PipelineDiagnostics, workspaces: WorkspaceRegistry, providers: Providers): void {
   const titles = commandTitles(context);
   for (const [id, handler] of Object.entries(COMMANDS)) {
     const command: CommandContext = {
@@ -70,7 +77,7 @@ export function registerCommands(context: vscode.ExtensionContext, diagnostics: 
       title: titles.get(id) ?? id,
       diagnostics,
       workspaces,
-      localHost,
+      ...providers,
       extensionUri: context.extensionUri,
       globalState: context.globalState,
     };

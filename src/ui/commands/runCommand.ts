@@ -3,6 +3,7 @@ import { plainNotificationText } from '../../common/displayText';
 import { isUserError, messageOf } from '../../common/errors';
 import { getLog, showLogOutput } from '../log';
 import type { PipelineDiagnostics } from '../pipelineDiagnostics';
+import type { AzureProviderUi } from '../azure/azureProviderUi';
 import type { LocalHost } from '../localHost/localHost';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
 
@@ -16,6 +17,8 @@ export interface CommandContext {
   readonly workspaces: WorkspaceRegistry;
   /** The Local provider's service host, for the commands that start, stop and reveal its files. */
   readonly localHost: LocalHost;
+  /** The Azure Machine Learning provider: sign-in, sign-out, tenant. */
+  readonly azure: AzureProviderUi;
   /** The extension's folder, e.g. for a webview's `localResourceRoots`. */
   readonly extensionUri: vscode.Uri;
   /** Memento for small per-user state that should outlive a window (e.g. a panel's last choices). */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ERROR_CONTEXT } from './presentation';
-import type { RootNode, TreeNode } from './treeNode';
+import type { TreeNode } from './treeNode';
 
 /** A failure to load a part of the tree: says why, and clicking it (or its inline action) retries. */
 export class ErrorNode implements TreeNode {
@@ -40,27 +40,6 @@ export class MessageNode implements TreeNode {
     if (this.command) item.command = this.command;
     if (this.tooltip) item.tooltip = this.tooltip;
     item.contextValue = 'message';
-    return item;
-  }
-
-  getChildren(): TreeNode[] {
-    return [];
-  }
-}
-
-/** Azure ML workspaces come in a later release; until then this root offers sign-in. */
-export class SignInNode implements RootNode {
-  holdsNothing(): Promise<boolean> {
-    return Promise.resolve(true);
-  }
-
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(vscode.l10n.t('Sign in to Azure…'));
-    item.id = 'azure/sign-in';
-    item.iconPath = new vscode.ThemeIcon('azure');
-    item.contextValue = 'workspace.signIn';
-    item.tooltip = vscode.l10n.t('Sign in to list your Azure Machine Learning workspaces.');
-    item.command = { command: 'fpga.signInToAzure', title: vscode.l10n.t('Sign in to Azure') };
     return item;
   }
 

@@ -203,12 +203,16 @@ function parseOutputs(value: unknown, parameters: Json, classes: number): Output
   return output;
 }
 
+/**
+ * A top-k count. Asking for more classes than the model has gives all of them: a client
+ * that always asks for its usual 5 works with a 3-class model too.
+ */
 function parseClassification(value: unknown, what: string, classes: number): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > classes) {
-    throw badRequest(`${what} must be an integer from 1 to ${classes} (the number of classes)`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw badRequest(`${what} must be a whole number of classes, 1 or more`);
   }
-  return value;
+  return Math.min(value, classes);
 }
 
 /** Triton's classification string: "<value>:<index>[:<label>]". */

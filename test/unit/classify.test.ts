@@ -5,8 +5,8 @@ import { UserError } from '../../src/common/errors';
 import { failureKind } from '../../src/ui/classify/classifyFailure';
 import { exportCsv, exportJson, imageDataUri, imageMimeType, orderTimings, resultJson, toResultMessage } from '../../src/ui/classify/classifyResult';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/ui/classify/panelHtml';
-import { HostRequestError } from '../../src/workspaces/local/hostClient';
 import type { Classification } from '../../src/workspaces/workspace';
+import { WorkspaceError, errorKindOfStatus } from '../../src/workspaces/workspaceError';
 import { barValue, formatMs, formatPercent, shareOf } from '../../webview/format';
 import type { ResultMessage } from '../../webview/protocol';
 import { isHostToWebviewMessage, isWebviewToHostMessage } from '../../webview/protocol';
@@ -141,17 +141,18 @@ describe('classify results', () => {
 
 describe('classify failures', () => {
   test('status codes choose the kind', () => {
-    assert.equal(failureKind(new HostRequestError('bad key', 401)), 'unauthorized');
-    assert.equal(failureKind(new HostRequestError('service "x" is Transitioning', 503)), 'unavailable');
-    assert.equal(failureKind(new HostRequestError('no service "x"', 404)), 'unavailable');
-    assert.equal(failureKind(new HostRequestError('not a supported image', 400)), 'rejected');
-    assert.equal(failureKind(new HostRequestError('too large', 413)), 'rejected');
-    assert.equal(failureKind(new HostRequestError('internal error', 500)), 'failed');
+    const failure = (status: number, message: string): WorkspaceError => new WorkspaceError(errorKindOfStatus(status) ?? 'unavailable', message, status);
+    assert.equal(failureKind(failure(401, 'bad key')), 'unauthorized');
+    assert.equal(failureKind(failure(503, 'service "x" is Transitioning')), 'unavailable');
+    assert.equal(failureKind(failure(404, 'no service "x"')), 'unavailable');
+    assert.equal(failureKind(failure(400, 'not a supported image')), 'rejected');
+    assert.equal(failureKind(failure(413, 'too large')), 'rejected');
+    assert.equal(failureKind(failure(500, 'internal error')), 'failed');
   });
 
-  test('an unreachable host is "host down"', () => {
-    assert.equal(failureKind(new UserError('cannot reach the local service host at http://127.0.0.1:1: it is not answering')), 'hostDown');
-    assert.equal(failureKind(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })), 'hostDown');
+  test('an unreachable workspace is "host down"', () => {
+    assert.equal(failureKind(new WorkspaceError('unavailable', 'cannot reach the local service host at http://127.0.0.1:1: it is not answering')), 'hostDown');
+    assert.equal(failureKind(new UserError('some other failure')), 'failed');
     assert.equal(failureKind(new Error('something else')), 'failed');
     assert.equal(failureKind('a string'), 'failed');
   });

@@ -85,7 +85,8 @@ describe('infer request parsing', () => {
     rejects400(() => parse({ inputs: [{ ...good, data: ['not base64!'] }] }), /not a base64 string/);
     rejects400(() => parse({ inputs: [{ ...good, data: undefined }] }), /"data" is missing/);
     rejects400(() => parse({ inputs: [good], outputs: [{ name: 'probabilities' }] }), /unknown output "probabilities"/);
-    rejects400(() => parse({ inputs: [good], parameters: { classification: 5 } }), /from 1 to 4/);
+    assert.equal(parse({ inputs: [good], parameters: { classification: 5 } }).output.classification, 4, 'more classes than the model has gives all of them');
+    rejects400(() => parse({ inputs: [good], parameters: { classification: 0 } }), /1 or more/);
     let deep: unknown = [1];
     for (let i = 0; i < 1000; i++) deep = [deep];
     rejects400(() => parse({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 2, 2, 3], data: deep }] }), /nested too deeply/);

@@ -29,6 +29,8 @@ function serviceInfo(name: string, state: ServiceState, error: string | null = n
 
 /** A workspace whose services go through a scripted list of states, one per getService call. */
 class FakeWorkspace implements Workspace {
+  readonly id = 'fake';
+  readonly kind = 'local';
   readonly label = 'Fake';
   readonly registered: Uint8Array[] = [];
   getServiceCalls = 0;
@@ -66,6 +68,9 @@ class FakeWorkspace implements Workspace {
     return this.getKeys();
   }
   classify(): Promise<Classification> {
+    return Promise.reject(new Error('not used'));
+  }
+  serviceLogs(): Promise<string> {
     return Promise.reject(new Error('not used'));
   }
 }

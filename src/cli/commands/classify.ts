@@ -30,7 +30,7 @@ export function registerClassify(program: Command): void {
       const bytes = await readFile(image).catch((error: NodeJS.ErrnoException) => {
         throw new UserError(error.code === 'ENOENT' ? `image not found: ${image}` : `cannot read ${image}: ${error.code ?? error.message}`);
       });
-      const result = await workspace.classify(options.service, bytes, options.top).catch((error: unknown) => {
+      const result = await workspace.classify(options.service, bytes, options.top === undefined ? {} : { top: options.top }).catch((error: unknown) => {
         throw error instanceof UserError ? new UserError(`${image}: ${error.message}`) : error;
       });
       results.push({ image, ...result });
@@ -46,7 +46,7 @@ function describe(result: Classification & { image: string }): string {
     .map(([stage, ms]) => `${terminalText(stage)} ${ms.toFixed(1)}`)
     .join(', ');
   const synthetic = result.synthetic ? ' — SYNTHETIC weights: classes are meaningless' : '';
-  const engines = result.engines ? describeStageEngines(result.engines) : result.backend;
+  const engines = result.engines ? describeStageEngines(result.engines) : (result.backend ?? 'unknown engine');
   return `${terminalText(result.image)}
 ${table([['#', 'confidence', 'index', 'label'], ...rows])}
 ms: ${timings} (${terminalText(engines)}${synthetic})

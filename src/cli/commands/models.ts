@@ -16,7 +16,7 @@ export function registerModels(program: Command): void {
         process.stdout.write('no models: "fpga deploy" registers one\n');
         return;
       }
-      const rows = list.map((m) => [m.id, formatBytes(m.size), m.created, m.stages.map((s) => s.model_ref ?? s.type).join(' → ')]);
+      const rows = list.map((m) => [m.id, m.size === null ? '?' : formatBytes(m.size), m.created, m.stages.map((s) => s.model_ref ?? s.type).join(' → ')]);
       process.stdout.write(table([['model', 'size', 'registered', 'stages'], ...rows]) + '\n');
     },
   );

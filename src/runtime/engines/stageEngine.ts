@@ -41,7 +41,7 @@ export function describeEngines(stages: readonly { name: string; info: StageEngi
 }
 
 /** `featurizer onnxruntime int8 · classifier onnxruntime fp32`: each stage's engine and precision, for people. */
-export function describeStageEngines(engines: Readonly<Record<string, StageEngineInfo>>): string {
+export function describeStageEngines(engines: Readonly<Record<string, { engine: string; precision: string }>>): string {
   return Object.entries(engines)
     .map(([stage, info]) => `${stage} ${info.engine} ${info.precision}`)
     .join(' · ');

@@ -3,27 +3,28 @@
  * to help. No vscode here: plain-Node unit tests cover it.
  */
 import type { FailureKind } from '../../../webview/protocol';
-import { HostRequestError } from '../../workspaces/local/hostClient';
-
-/** HostClient's words when nothing answers at the host's address (see hostClient.ts). */
-const UNREACHABLE = /cannot reach the local service host|ECONNREFUSED|fetch failed/i;
+import { WorkspaceError } from '../../workspaces/workspaceError';
 
 /**
- * The service host's status codes (DESIGN.md, service protocol): 401 a rejected key, 404 a
- * service that no longer exists and 503 one that is not Healthy (both: pick another), other
- * 4xx a request the service refuses with its own reason (e.g. not a supported image).
+ * What a workspace's error kind means for the panel: a rejected key or credentials, a
+ * service gone or not Healthy (pick another), a request the service refuses with its own
+ * reason (e.g. not a supported image), or a workspace that does not answer at all.
  */
 export function failureKind(error: unknown): FailureKind {
-  if (error instanceof HostRequestError) {
-    if (error.status === 401 || error.status === 403) return 'unauthorized';
-    if (error.status === 404 || error.status === 503) return 'unavailable';
-    if (error.status >= 400 && error.status < 500) return 'rejected';
-    return 'failed';
+  if (!(error instanceof WorkspaceError)) return 'failed';
+  switch (error.kind) {
+    case 'unauthorized':
+      return 'unauthorized';
+    case 'not_found':
+      return 'unavailable';
+    case 'bad_request':
+    case 'conflict':
+      return 'rejected';
+    case 'unavailable':
+      // No status: nothing answered. 503: the service is not Healthy. Other 5xx: it broke.
+      if (error.status === undefined) return 'hostDown';
+      return error.status === 503 ? 'unavailable' : 'failed';
+    default:
+      return 'failed';
   }
-  if (error instanceof Error && (UNREACHABLE.test(error.message) || isConnectionRefused(error.cause))) return 'hostDown';
-  return 'failed';
-}
-
-function isConnectionRefused(cause: unknown): boolean {
-  return typeof cause === 'object' && cause !== null && (cause as { code?: unknown }).code === 'ECONNREFUSED';
 }

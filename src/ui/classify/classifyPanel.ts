@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { plainNotificationText } from '../../common/displayText';
 import { messageOf } from '../../common/errors';
 import type { ServiceInfo, Workspace } from '../../workspaces/workspace';
-import { HostRequestError } from '../../workspaces/local/hostClient';
+import { isWorkspaceError } from '../../workspaces/workspaceError';
 import type {
   BoardMessage,
   CellMessage,
@@ -313,7 +313,7 @@ class ClassifyPanel {
       case 'unauthorized':
         return this.failure(kind, vscode.l10n.t('Service {0} rejected its key: run again, or regenerate its keys if this persists.', service ?? ''), text, image, service, ['runAgain', 'switchService']);
       case 'unavailable':
-        if (service && error instanceof HostRequestError && error.status === 404) return this.deleted(image, service);
+        if (service && isWorkspaceError(error, 'not_found')) return this.deleted(image, service);
         return this.failure(kind, vscode.l10n.t('Service {0} cannot classify right now: {1}', service ?? '', text), undefined, image, service, ['switchService', 'runAgain']);
       // Usually the file itself (not an image the service decodes): Run Again once it is fixed.
       case 'rejected':

@@ -30,7 +30,7 @@ export function summarizeService(name: string, classification: Classification): 
   return {
     name,
     // Each stage's engine and precision where the host reports them (hosts before 0.2 give one backend).
-    backend: classification.engines ? describeStageEngines(classification.engines) : classification.backend,
+    backend: classification.engines ? describeStageEngines(classification.engines) : (classification.backend ?? 'unknown engine'),
     precision: classification.precision ?? 'fp32',
     synthetic: classification.synthetic ?? false,
   };

@@ -105,7 +105,7 @@ export function formatDate(iso: string): string {
 }
 
 export function modelDescription(model: ModelInfo): string {
-  return `${formatBytes(model.size)} · ${formatDate(model.created)}`;
+  return model.size === null ? formatDate(model.created) : `${formatBytes(model.size)} · ${formatDate(model.created)}`;
 }
 
 export function modelTooltip(model: ModelInfo, t: Localize = formatMessage): string {
@@ -115,9 +115,9 @@ export function modelTooltip(model: ModelInfo, t: Localize = formatMessage): str
   });
   return [
     t('Model {0}', model.id),
-    t('Size: {0}', formatBytes(model.size)),
+    ...(model.size === null ? [] : [t('Size: {0}', formatBytes(model.size))]),
     t('Registered: {0}', formatDate(model.created)),
-    t('SHA-256: {0}', model.sha256),
+    ...(model.sha256 === null ? [] : [t('SHA-256: {0}', model.sha256)]),
     t('Stages:'),
     ...stages,
   ].join('\n');

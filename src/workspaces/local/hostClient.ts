@@ -1,20 +1,9 @@
 /**
- * HTTP client of a local service host: its management API (admin token) and the
- * per-service inference endpoints (service keys). Errors become one-line UserErrors that
- * carry the host's own `{"error": ...}` text.
+ * HTTP client of a local service host's management API (admin token). Errors become
+ * WorkspaceErrors that carry the host's own `{"error": ...}` text.
  */
-import { UserError } from '../../common/errors';
+import { WorkspaceError, errorKindOfStatus } from '../workspaceError';
 import type { HostFile } from './hostFile';
-
-export class HostRequestError extends UserError {
-  override readonly name = 'HostRequestError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
 
 export interface RequestOptions {
   method?: string;
@@ -23,6 +12,7 @@ export interface RequestOptions {
   /** Bearer token; the admin token unless a service key is given. */
   token?: string;
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 export class HostClient {
@@ -38,8 +28,9 @@ export class HostClient {
     const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? this.host.adminToken}` };
     if (options.contentType) headers['content-type'] = options.contentType;
     const method = options.method ?? 'GET';
-    const send = (): Promise<Response> =>
-      fetch(new URL(path, this.host.url), { method, headers, body: options.body, signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const send = (): Promise<Response> => fetch(new URL(path, this.host.url), { method, headers, body: options.body, signal });
     let response: Response;
     try {
       response = await send().catch((error: unknown) => {
@@ -49,10 +40,11 @@ export class HostClient {
         return send();
       });
     } catch (error) {
+      if (options.signal?.aborted) throw new WorkspaceError('cancelled', 'cancelled');
       const reason = isTimeout(error) ? 'it did not answer in time' : 'it is not answering';
-      throw new UserError(`cannot reach the local service host at ${this.host.url}: ${reason}; start it with "fpga serve" or deploy a model`);
+      throw new WorkspaceError('unavailable', `cannot reach the local service host at ${this.host.url}: ${reason}; start it with "fpga serve" or deploy a model`);
     }
-    if (!response.ok) throw new HostRequestError(await errorText(response), response.status);
+    if (!response.ok) throw new WorkspaceError(errorKindOfStatus(response.status) ?? 'unavailable', await errorText(response), response.status);
     return response;
   }
 }

@@ -1,63 +1,122 @@
 /** The Local workspace: models and services of the service host on this machine. */
-import type { Classification, DeployOptions, ModelInfo, ServiceInfo, ServiceKeys, Workspace } from '../workspace';
+import { readFile } from 'node:fs/promises';
+import { classifyOverOip } from '../oipClassify';
+import type { ScoringTarget, TimedClassification } from '../oipClassify';
+import type {
+  CallOptions,
+  Classification,
+  ClassifyOptions,
+  DeployOptions,
+  KeyName,
+  LogOptions,
+  ModelInfo,
+  ServiceInfo,
+  ServiceKeys,
+  Workspace,
+} from '../workspace';
+import { isWorkspaceError } from '../workspaceError';
 import { HostClient } from './hostClient';
 import type { HostFile } from './hostFile';
 
+export const LOCAL_WORKSPACE_ID = 'local';
+
+export interface LocalWorkspaceOptions {
+  /** The host's log file, for `serviceLogs`; without it only the host's own output has them. */
+  logFile?: string;
+}
+
 export class LocalWorkspace implements Workspace {
+  readonly id = LOCAL_WORKSPACE_ID;
+  readonly kind = 'local';
   readonly label = 'Local (this machine)';
   private readonly client: HostClient;
+  /** Scoring URI and key per service, so that classifying is one request. */
+  private readonly targets = new Map<string, ScoringTarget>();
 
-  constructor(host: HostFile) {
+  constructor(
+    host: HostFile,
+    private readonly options: LocalWorkspaceOptions = {},
+  ) {
     this.client = new HostClient(host);
   }
 
-  listModels(): Promise<ModelInfo[]> {
-    return this.client.json('/admin/models');
+  get url(): string {
+    return this.client.host.url;
   }
 
-  registerModel(zip: Uint8Array, name?: string): Promise<ModelInfo> {
+  listModels(options: CallOptions = {}): Promise<ModelInfo[]> {
+    return this.client.json('/admin/models', options);
+  }
+
+  registerModel(zip: Uint8Array, name?: string, options: CallOptions = {}): Promise<ModelInfo> {
     const query = name ? `?name=${encodeURIComponent(name)}` : '';
-    return this.client.json(`/admin/models${query}`, { method: 'POST', body: zip, contentType: 'application/zip' });
+    return this.client.json(`/admin/models${query}`, { method: 'POST', body: zip, contentType: 'application/zip', ...options });
   }
 
-  deleteModel(id: string): Promise<void> {
-    return this.client.json(`/admin/models/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  deleteModel(id: string, options: CallOptions = {}): Promise<void> {
+    return this.client.json(`/admin/models/${encodeURIComponent(id)}`, { method: 'DELETE', ...options });
   }
 
-  listServices(): Promise<ServiceInfo[]> {
-    return this.client.json('/admin/services');
+  listServices(options: CallOptions = {}): Promise<ServiceInfo[]> {
+    return this.client.json('/admin/services', options);
   }
 
-  getService(name: string): Promise<ServiceInfo> {
-    return this.client.json(`/admin/services/${encodeURIComponent(name)}`);
+  getService(name: string, options: CallOptions = {}): Promise<ServiceInfo> {
+    return this.client.json(`/admin/services/${encodeURIComponent(name)}`, options);
   }
 
   deployService(name: string, modelId: string, options: DeployOptions = {}): Promise<ServiceInfo> {
-    const body = JSON.stringify({ name, model: modelId, ...options });
-    return this.client.json('/admin/services', { method: 'POST', body, contentType: 'application/json' });
+    const { maxBatchSize, maxDelayMs, signal } = options;
+    const body = JSON.stringify({ name, model: modelId, maxBatchSize, maxDelayMs });
+    this.targets.delete(name);
+    return this.client.json('/admin/services', { method: 'POST', body, contentType: 'application/json', ...(signal ? { signal } : {}) });
   }
 
-  deleteService(name: string): Promise<void> {
-    return this.client.json(`/admin/services/${encodeURIComponent(name)}`, { method: 'DELETE' });
+  async deleteService(name: string, options: CallOptions = {}): Promise<void> {
+    this.targets.delete(name);
+    await this.client.json(`/admin/services/${encodeURIComponent(name)}`, { method: 'DELETE', ...options });
   }
 
-  getKeys(name: string): Promise<ServiceKeys> {
-    return this.client.json(`/admin/services/${encodeURIComponent(name)}/keys`);
+  getKeys(name: string, options: CallOptions = {}): Promise<ServiceKeys> {
+    return this.client.json(`/admin/services/${encodeURIComponent(name)}/keys`, options);
   }
 
-  regenerateKey(name: string, which: keyof ServiceKeys): Promise<ServiceKeys> {
+  regenerateKey(name: string, which: KeyName, options: CallOptions = {}): Promise<ServiceKeys> {
+    this.targets.delete(name);
     const body = JSON.stringify({ regenerate: which });
-    return this.client.json(`/admin/services/${encodeURIComponent(name)}/keys`, { method: 'POST', body, contentType: 'application/json' });
+    return this.client.json(`/admin/services/${encodeURIComponent(name)}/keys`, { method: 'POST', body, contentType: 'application/json', ...options });
   }
 
-  async classify(service: string, image: Uint8Array, top?: number): Promise<Classification> {
-    const { primary } = await this.getKeys(service);
-    const query = top === undefined ? '' : `?top=${top}`;
-    return this.client.json(`/v2/models/${encodeURIComponent(service)}/classify${query}`, {
-      method: 'POST',
-      body: image,
-      contentType: 'application/octet-stream',
-      token: primary,
-    });
+  async classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
+    return (await this.classifyTimed(service, image, options)).classification;
+  }
+
+  /** Classifies and says how long the one scoring request took (no key lookup counted). */
+  async classifyTimed(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<TimedClassification> {
+    const cached = this.targets.get(service);
+    const target = cached ?? (await this.scoringTarget(service, options));
+    try {
+      return await classifyOverOip(target, image, options);
+    } catch (error) {
+      // A key regenerated elsewhere (another window, the CLI): look it up once more.
+      if (!cached || !isWorkspaceError(error, 'unauthorized')) throw error;
+      this.targets.delete(service);
+      return classifyOverOip(await this.scoringTarget(service, options), image, options);
+    }
+  }
+
+  async serviceLogs(name: string, options: LogOptions = {}): Promise<string> {
+    await this.getService(name, options);
+    if (!this.options.logFile) return '';
+    const text = await readFile(this.options.logFile, 'utf8').catch(() => '');
+    const lines = text.split('\n').filter((line) => line.includes(name));
+    return (options.tail === undefined ? lines : lines.slice(-options.tail)).join('\n');
+  }
+
+  private async scoringTarget(service: string, options: CallOptions): Promise<ScoringTarget> {
+    const [info, keys] = await Promise.all([this.getService(service, options), this.getKeys(service, options)]);
+    const target = { service, scoringUri: info.scoring_uri, key: keys.primary };
+    this.targets.set(service, target);
+    return target;
   }
 }

@@ -129,7 +129,7 @@ export class ArmClient {
     const items: T[] = [];
     let next: ArmRequest | undefined = request;
     while (next) {
-      const page = await this.json<{ value?: T[]; nextLink?: string | null }>(next);
+      const page: { value?: T[]; nextLink?: string | null } = await this.json(next);
       items.push(...(page.value ?? []));
       next = page.nextLink ? { method: 'GET', path: page.nextLink, what: request.what, ...(request.signal ? { signal: request.signal } : {}) } : undefined;
     }
@@ -208,7 +208,7 @@ function normalizeEndpoint(endpoint: string): string {
   return url.origin;
 }
 
-function parseBody(text: string | undefined): unknown {
+function parseBody(text: string | null | undefined): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text) as unknown;

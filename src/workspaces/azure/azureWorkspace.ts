@@ -41,7 +41,7 @@ export class AzureWorkspace implements Workspace {
   private readonly targets = new Map<string, ScoringTarget>();
 
   constructor(
-    private readonly arm: ArmClient,
+    arm: ArmClient,
     readonly info: AzureWorkspaceInfo,
   ) {
     this.id = info.id;

@@ -157,7 +157,11 @@ function parseStages(text: string | null | undefined): ModelStage[] {
   if (!text) return [];
   try {
     const value = JSON.parse(text) as unknown;
-    return Array.isArray(value) ? value.filter((stage): stage is ModelStage => typeof stage?.name === 'string' && typeof stage?.type === 'string') : [];
+    if (!Array.isArray(value)) return [];
+    return value.filter((stage: unknown): stage is ModelStage => {
+      const { name, type } = (stage ?? {}) as Record<string, unknown>;
+      return typeof name === 'string' && typeof type === 'string';
+    });
   } catch {
     return [];
   }

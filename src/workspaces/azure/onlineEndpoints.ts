@@ -67,9 +67,10 @@ export class OnlineEndpoints {
     this.failures.delete(name);
     const progress = (message: string): void => onProgress?.(message);
 
-    let endpoint = await this.arm
-      .json<EndpointResource>({ method: 'GET', path: this.endpointPath(name), what: this.what(name), signal })
-      .catch((error: unknown) => (isWorkspaceError(error, 'not_found') ? undefined : Promise.reject(error)));
+    let endpoint = await this.arm.json<EndpointResource>({ method: 'GET', path: this.endpointPath(name), what: this.what(name), signal }).catch((error: unknown) => {
+      if (isWorkspaceError(error, 'not_found')) return undefined;
+      throw error;
+    });
     if (!endpoint) {
       progress(`creating endpoint ${name}`);
       const created = await this.arm.longRunning(

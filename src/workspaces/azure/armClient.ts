@@ -24,7 +24,7 @@ import {
 import type { HttpClient, HttpMethods, Pipeline, PipelineRetryOptions, TlsSettings } from '@azure/core-rest-pipeline';
 import { WorkspaceError } from '../workspaceError';
 import { ML_API_VERSION } from './armApi';
-import { armStatusError, armTransportError } from './armErrors';
+import { armErrorOf, armStatusError, armTransportError } from './armErrors';
 
 export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -143,12 +143,16 @@ export class ArmClient {
   async longRunning(request: ArmRequest, options: LongRunningOptions = {}): Promise<LongRunningOutcome> {
     const started = Date.now();
     let lastProgress = 0;
+    // core-lro words a failure its own way; the last answer has the platform's `error` as it is.
+    let lastBody: unknown;
     const poller = createHttpPoller<unknown, OperationState<unknown>>(
       {
         sendInitialRequest: async () => this.operationResponse(request, await this.send(request)),
         sendPollRequest: async (path) => {
           const poll: ArmRequest = { method: 'GET', path, what: request.what, ...(request.signal ? { signal: request.signal } : {}) };
-          return this.operationResponse(poll, await this.send(poll));
+          const response = await this.send(poll);
+          lastBody = response.body;
+          return this.operationResponse(poll, response);
         },
       },
       {
@@ -171,7 +175,7 @@ export class ArmClient {
     }
     const state = poller.operationState;
     const status = state?.status === 'failed' || state?.status === 'canceled' ? state.status : 'succeeded';
-    const message = state?.error?.message;
+    const message = armErrorOf(lastBody)?.message ?? state?.error?.message;
     return { status, ...(message ? { error: message } : {}), ...(result !== undefined ? { result } : {}) };
   }
 

@@ -10,9 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import { startAzurite } from './azurite';
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from './azurite';
 import type { Azurite } from './azurite';
-import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeArm, workspaceId } from './fakeArm';
+import { DATASTORE_CONTAINER, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeArm, workspaceId } from './fakeArm';
 import type { FakeArmOptions } from './fakeArm';
 import { InferenceBackend } from './inferenceBackend';
 import { createTlsCertificate } from './tlsCertificate';
@@ -45,6 +46,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
   const folder = mkdtempSync(join(tmpdir(), 'azure-fake-'));
   const certificate = createTlsCertificate(folder);
   const azurite = await startAzurite(options.azuritePort ?? 0);
+  // A workspace's default datastore container exists from the workspace's creation on.
+  await new ContainerClient(`${azurite.blobEndpoint}/${DATASTORE_CONTAINER}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).create();
   const backend = new InferenceBackend({ stateDir: join(folder, 'inference-host'), ...(options.modelStore ? { modelStore: options.modelStore } : {}) });
   const arm = new FakeArm({ certificate, azuriteHost: azurite.host, backend, ...options });
   await arm.listen(options.armPort ?? 0);

@@ -67,8 +67,9 @@ function credentialFailure(error: unknown): string | undefined {
   if (error.name === 'CredentialUnavailableError' || (error.name === 'AggregateAuthenticationError' && /unavailable/i.test(error.message) && !/AADSTS/.test(error.message))) {
     return 'no credentials found. Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, run "az login", or use --device-code.';
   }
-  const detail = error.message.split('\n').map((line) => line.trim()).find((line) => /AADSTS|invalid|expired|denied|failed/i.test(line) && !/^ChainedTokenCredential/.test(line));
-  return `${firstLine(detail ?? error.message)}. Sign in again.`;
+  // The authority's own description ("AADSTS7000215: Invalid client secret provided…") says most.
+  const description = (error as { errorResponse?: { errorDescription?: unknown } }).errorResponse?.errorDescription;
+  return `${firstLine(typeof description === 'string' && description ? description : error.message)}. Sign in again.`;
 }
 
 function firstLine(text: string): string {

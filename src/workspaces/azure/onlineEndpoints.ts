@@ -154,7 +154,7 @@ export class OnlineEndpoints {
     const logs = await this.arm.json<{ content?: string }>({
       method: 'POST',
       path: `${this.deploymentPath(name)}/getLogs`,
-      what: `logs of deployment ${DEPLOYMENT_NAME} of ${this.what(name)}`,
+      what: this.what(name),
       signal: options.signal,
       body: { containerType: 'InferenceServer', ...(tail !== undefined ? { tail } : {}) },
     });

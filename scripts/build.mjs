@@ -27,11 +27,13 @@ const node = {
   external: ['vscode', 'sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', 'h5wasm'],
   // Prefer ES module builds: jsonc-parser's UMD build hides its requires from the bundler.
   mainFields: ['module', 'main'],
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/importMetaUrl.mjs'],
 };
 
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { FPGA_VERSION: JSON.stringify(version) } },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { ...node.define, FPGA_VERSION: JSON.stringify(version) } },
   // Each deployed pipeline runs in a worker thread of the host (src/runtime/worker/), which loads this file from beside cli.js.
   { ...node, entryPoints: ['src/runtime/worker/pipelineWorker.ts'], outfile: 'dist/pipelineWorker.js' },
   {

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { escapeControlCharacters } from '../common/displayText';
 import { isUserError, messageOf } from '../common/errors';
+import { registerAzure } from './commands/azure';
 import { registerBench } from './commands/bench';
 import { registerClassify } from './commands/classify';
 import { registerDeleteService } from './commands/deleteService';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerFeaturizers(program);
   registerServe(program);
+  registerAzure(program);
   overrideExits(program);
   return program;
 }

@@ -1,18 +1,9 @@
 import type { Command } from 'commander';
-import { describeStageEngines } from '../../runtime/engines/stageEngine';
-import { readFile } from 'node:fs/promises';
-import { UserError } from '../../common/errors';
-import type { Classification } from '../../workspaces/workspace';
+import { classifyImages } from '../classifyImages';
+import type { ClassifyImagesOptions } from '../classifyImages';
 import { runningWorkspace, withStateOption } from '../localHost';
 import type { StateOption } from '../localHost';
 import { positiveInteger } from '../options';
-import { printJson, table, terminalText } from '../output';
-
-interface ClassifyOptions extends StateOption {
-  service: string;
-  top?: number;
-  json?: boolean;
-}
 
 export function registerClassify(program: Command): void {
   withStateOption(
@@ -23,32 +14,7 @@ export function registerClassify(program: Command): void {
       .requiredOption('-s, --service <service>', 'service name')
       .option('--top <k>', 'how many classes (default: the pipeline\'s topK)', positiveInteger)
       .option('--json', 'print [{"image","predictions","timings_ms","backend"}]'),
-  ).action(async (images: string[], options: ClassifyOptions) => {
-    const workspace = await runningWorkspace(options.state);
-    const results: (Classification & { image: string })[] = [];
-    for (const image of images) {
-      const bytes = await readFile(image).catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(error.code === 'ENOENT' ? `image not found: ${image}` : `cannot read ${image}: ${error.code ?? error.message}`);
-      });
-      const result = await workspace.classify(options.service, bytes, options.top === undefined ? {} : { top: options.top }).catch((error: unknown) => {
-        throw error instanceof UserError ? new UserError(`${image}: ${error.message}`) : error;
-      });
-      results.push({ image, ...result });
-    }
-    if (options.json) printJson(results);
-    else process.stdout.write(results.map(describe).join('\n'));
+  ).action(async (images: string[], options: ClassifyImagesOptions & StateOption) => {
+    await classifyImages(await runningWorkspace(options.state), images, options);
   });
-}
-
-function describe(result: Classification & { image: string }): string {
-  const rows = result.predictions.map((p, i) => [String(i + 1), `${(p.score * 100).toFixed(2)}%`, String(p.index), p.label]);
-  const timings = Object.entries(result.timings_ms)
-    .map(([stage, ms]) => `${terminalText(stage)} ${ms.toFixed(1)}`)
-    .join(', ');
-  const synthetic = result.synthetic ? ' — SYNTHETIC weights: classes are meaningless' : '';
-  const engines = result.engines ? describeStageEngines(result.engines) : (result.backend ?? 'unknown engine');
-  return `${terminalText(result.image)}
-${table([['#', 'confidence', 'index', 'label'], ...rows])}
-ms: ${timings} (${terminalText(engines)}${synthetic})
-`;
 }

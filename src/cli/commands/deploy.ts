@@ -53,7 +53,7 @@ export function registerDeploy(program: Command): void {
   });
 }
 
-async function modelBytes(path: string): Promise<Buffer> {
+export async function modelBytes(path: string): Promise<Buffer> {
   if (path.endsWith('.pipeline.json')) return (await packagePipeline(path)).zip;
   return readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new UserError(error.code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path}: ${error.code ?? error.message}`);

@@ -5,8 +5,8 @@
  * the classification extension for the top k as "score:index:label" strings.
  */
 import { encodeBytesElements } from '../service/binaryCodec';
-import type { Classification, ClassifyOptions, Prediction, StageEngineSummary } from './workspace';
-import { WorkspaceError, errorKindOfStatus } from './workspaceError';
+import type { CallOptions, Classification, ClassifyOptions, Prediction, StageEngineSummary } from './workspace';
+import { WorkspaceError, errorKindOfStatus, isWorkspaceError } from './workspaceError';
 
 const DEFAULT_TOP = 5;
 const TIMEOUT_MS = 120_000;
@@ -121,4 +121,37 @@ function parsePrediction(target: ScoringTarget, entry: unknown): Prediction {
     throw new WorkspaceError('unavailable', `service ${target.service} answered a classification string that is not "score:index:label": ${JSON.stringify(text.slice(0, 80))}`);
   }
   return { index, label: second === -1 ? '' : text.slice(second + 1), score };
+}
+
+/**
+ * The scoring URI and key of each service, looked up once, so that classifying is one
+ * request. A key regenerated elsewhere (another window, the CLI, the portal) shows as a 401:
+ * the target is looked up once more and the request sent again.
+ */
+export class ScoringTargets {
+  private readonly targets = new Map<string, ScoringTarget>();
+
+  constructor(private readonly lookup: (service: string, options: CallOptions) => Promise<ScoringTarget>) {}
+
+  async classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
+    const cached = this.targets.get(service);
+    try {
+      return await classifyOverOip(cached ?? (await this.target(service, options)), image, options);
+    } catch (error) {
+      if (!cached || !isWorkspaceError(error, 'unauthorized')) throw error;
+      this.targets.delete(service);
+      return classifyOverOip(await this.target(service, options), image, options);
+    }
+  }
+
+  /** After a deploy, delete or key change made here. */
+  forget(service: string): void {
+    this.targets.delete(service);
+  }
+
+  private async target(service: string, options: CallOptions): Promise<ScoringTarget> {
+    const target = await this.lookup(service, options);
+    this.targets.set(service, target);
+    return target;
+  }
 }

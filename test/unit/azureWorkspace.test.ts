@@ -10,9 +10,11 @@ import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob
 import { createAzureProvider } from '../../src/workspaces/azure/azureProvider';
 import type { AzureProvider } from '../../src/workspaces/azure/azureProvider';
 import type { AzureWorkspace } from '../../src/workspaces/azure/azureWorkspace';
+import { azureWorkspaceProvider } from '../../src/workspaces/azure/azureWorkspaceProvider';
+import { WorkspaceProviders } from '../../src/workspaces/registry';
 import { isWorkspaceError } from '../../src/workspaces/workspaceError';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from './helpers/fakeAzure/azurite';
-import { DATASTORE_CONTAINER, MISSING_IMAGE_MARK, READ_ONLY_WORKSPACE, SUBSCRIPTION_ONE, workspaceId } from './helpers/fakeAzure/fakeArm';
+import { DATASTORE_CONTAINER, FAKE_TENANT, MISSING_IMAGE_MARK, READ_ONLY_WORKSPACE, SUBSCRIPTION_ONE, workspaceId } from './helpers/fakeAzure/fakeArm';
 import { startFakeAzure } from './helpers/fakeAzure/fakeAzure';
 import type { FakeAzure } from './helpers/fakeAzure/fakeAzure';
 import { HOTDOG_INDEX, MODEL_STORE, exampleZip, image } from './helpers/serviceHelpers';
@@ -58,6 +60,16 @@ describe('Azure ML workspace (fake ARM over HTTPS, Azurite)', () => {
     assert.equal(workspace.id, fake.workspaceId);
     assert.equal(workspace.kind, 'azure');
     assert.equal(workspace.label, 'fpga-ws');
+    assert.deepEqual(await provider.listTenants(), [{ tenantId: FAKE_TENANT, name: 'Fake Directory' }]);
+  });
+
+  test('as a registry provider: workspaces grouped by subscription, found by id, the same object across listings', async () => {
+    const providers = new WorkspaceProviders([azureWorkspaceProvider(provider)]);
+    const entries = await providers.workspaces();
+    const main = entries.find((entry) => entry.workspace.id === fake.workspaceId);
+    assert.deepEqual(main && { group: main.group, description: main.description }, { group: 'Fake Subscription One', description: 'fpga-rg · westeurope' });
+    assert.equal(await providers.byId(fake.workspaceId), main?.workspace, 'the same workspace object, so its cached keys are kept');
+    await assert.rejects(providers.byId('local'), (error) => isWorkspaceError(error, 'not_found'));
   });
 
   test('429 with Retry-After is retried after the time it asks for, then succeeds', async () => {

@@ -30,13 +30,31 @@ export interface SubscriptionInfo {
   tenantId: string;
 }
 
+export interface TenantInfo {
+  tenantId: string;
+  name: string;
+}
+
 export interface AzureProvider {
   readonly armEndpoint: string;
+  /** The directories the account belongs to (VS Code's tenant choice). */
+  listTenants(options?: CallOptions): Promise<TenantInfo[]>;
   listSubscriptions(options?: CallOptions): Promise<SubscriptionInfo[]>;
   /** Every ML workspace of every subscription the credential can see (or of the one given). */
   listWorkspaces(options?: CallOptions & { subscriptionId?: string }): Promise<AzureWorkspaceInfo[]>;
   /** The workspace a resource id names, read from ARM (so a wrong id fails here, with its reason). */
   openWorkspace(resourceId: string, options?: CallOptions): Promise<AzureWorkspace>;
+  /**
+   * The workspace of a listing, without another ARM call; the same object for the same id, so
+   * that what it caches (endpoint keys) outlives a refresh of the listing.
+   */
+  workspaceOf(info: AzureWorkspaceInfo): AzureWorkspace;
+}
+
+interface TenantResource {
+  tenantId: string;
+  displayName?: string;
+  defaultDomain?: string;
 }
 
 interface SubscriptionResource {
@@ -55,6 +73,20 @@ interface WorkspaceResource {
 export function createAzureProvider(options: AzureProviderOptions): AzureProvider {
   const arm = new ArmClient(options);
   const signalOf = (call: CallOptions | undefined): AbortSignal | undefined => call?.signal ?? options.signal;
+  const opened = new Map<string, AzureWorkspace>();
+
+  async function listTenants(call?: CallOptions): Promise<TenantInfo[]> {
+    const tenants = await arm.listAll<TenantResource>({ method: 'GET', path: '/tenants', apiVersion: SUBSCRIPTIONS_API_VERSION, what: 'the tenants you belong to', signal: signalOf(call) });
+    return tenants.map((t) => ({ tenantId: t.tenantId, name: t.displayName ?? t.defaultDomain ?? t.tenantId }));
+  }
+
+  function workspaceOf(info: AzureWorkspaceInfo): AzureWorkspace {
+    const known = opened.get(info.id);
+    if (known) return known;
+    const workspace = new AzureWorkspace(arm, info);
+    opened.set(info.id, workspace);
+    return workspace;
+  }
 
   async function listSubscriptions(call?: CallOptions): Promise<SubscriptionInfo[]> {
     const subscriptions = await arm.listAll<SubscriptionResource>({
@@ -98,7 +130,7 @@ export function createAzureProvider(options: AzureProviderOptions): AzureProvide
     return new AzureWorkspace(arm, { ...ref, id: resource.id, subscriptionName: ref.subscriptionId, location: resource.location ?? '' });
   }
 
-  return { armEndpoint: arm.endpoint, listSubscriptions, listWorkspaces, openWorkspace };
+  return { armEndpoint: arm.endpoint, listTenants, listSubscriptions, listWorkspaces, openWorkspace, workspaceOf };
 }
 
 function workspaceInfo(resource: WorkspaceResource, subscriptionName: string): AzureWorkspaceInfo {

@@ -2,8 +2,8 @@
  * An Azure Machine Learning workspace as a Workspace: models in its registry, services as
  * managed online endpoints, classification over the endpoint's scoring URI with its key.
  */
-import { classifyOverOip } from '../oipClassify';
-import type { ScoringTarget, TimedClassification } from '../oipClassify';
+import { ScoringTargets } from '../oipClassify';
+import type { ScoringTarget } from '../oipClassify';
 import type {
   CallOptions,
   Classification,
@@ -15,7 +15,7 @@ import type {
   ServiceKeys,
   Workspace,
 } from '../workspace';
-import { WorkspaceError, isWorkspaceError } from '../workspaceError';
+import { WorkspaceError } from '../workspaceError';
 import { workspacePath } from './armApi';
 import type { WorkspaceRef } from './armApi';
 import type { ArmClient } from './armClient';
@@ -38,7 +38,7 @@ export class AzureWorkspace implements Workspace {
   private readonly models: ModelRegistry;
   private readonly endpoints: OnlineEndpoints;
   /** Scoring URI and key per endpoint, so that classifying is one request. */
-  private readonly targets = new Map<string, ScoringTarget>();
+  private readonly targets = new ScoringTargets((service, options) => this.scoringTarget(service, options));
 
   constructor(
     arm: ArmClient,
@@ -75,12 +75,12 @@ export class AzureWorkspace implements Workspace {
   async deployService(name: string, modelId: string, options: AzureDeployOptions = {}): Promise<ServiceInfo> {
     // The model must exist before an endpoint is created for it.
     const model = await this.models.get(modelId, options);
-    this.targets.delete(name);
+    this.targets.forget(name);
     return this.endpoints.deploy(name, model.id, this.info.location, options);
   }
 
   async deleteService(name: string, options: CallOptions = {}): Promise<void> {
-    this.targets.delete(name);
+    this.targets.forget(name);
     await this.endpoints.delete(name, options);
   }
 
@@ -89,26 +89,12 @@ export class AzureWorkspace implements Workspace {
   }
 
   regenerateKey(name: string, which: KeyName, options: CallOptions = {}): Promise<ServiceKeys> {
-    this.targets.delete(name);
+    this.targets.forget(name);
     return this.endpoints.regenerate(name, which, options);
   }
 
-  async classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
-    return (await this.classifyTimed(service, image, options)).classification;
-  }
-
-  /** Classifies and says how long the one scoring request took (no key lookup counted). */
-  async classifyTimed(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<TimedClassification> {
-    const cached = this.targets.get(service);
-    const target = cached ?? (await this.scoringTarget(service, options));
-    try {
-      return await classifyOverOip(target, image, options);
-    } catch (error) {
-      // Keys regenerated elsewhere (the portal, another window): look them up once more.
-      if (!cached || !isWorkspaceError(error, 'unauthorized')) throw error;
-      this.targets.delete(service);
-      return classifyOverOip(await this.scoringTarget(service, options), image, options);
-    }
+  classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
+    return this.targets.classify(service, image, options);
   }
 
   serviceLogs(name: string, options: LogOptions = {}): Promise<string> {
@@ -119,8 +105,6 @@ export class AzureWorkspace implements Workspace {
     const info = await this.endpoints.get(service, options);
     if (!info.scoring_uri) throw new WorkspaceError('unavailable', `endpoint ${service} has no scoring URI yet: it is ${info.state}`);
     const { primary } = await this.endpoints.keys(service, options);
-    const target = { service, scoringUri: info.scoring_uri, key: primary };
-    this.targets.set(service, target);
-    return target;
+    return { service, scoringUri: info.scoring_uri, key: primary };
   }
 }

@@ -1,7 +1,6 @@
 /** The Local workspace: models and services of the service host on this machine. */
 import { readFile } from 'node:fs/promises';
-import { classifyOverOip } from '../oipClassify';
-import type { ScoringTarget } from '../oipClassify';
+import { ScoringTargets } from '../oipClassify';
 import type {
   CallOptions,
   Classification,
@@ -14,7 +13,6 @@ import type {
   ServiceKeys,
   Workspace,
 } from '../workspace';
-import { isWorkspaceError } from '../workspaceError';
 import { HostClient } from './hostClient';
 import type { HostFile } from './hostFile';
 
@@ -30,8 +28,10 @@ export class LocalWorkspace implements Workspace {
   readonly kind = 'local';
   readonly label = 'Local (this machine)';
   private readonly client: HostClient;
-  /** Scoring URI and key per service, so that classifying is one request. */
-  private readonly targets = new Map<string, ScoringTarget>();
+  private readonly targets = new ScoringTargets(async (service, options) => {
+    const [info, keys] = await Promise.all([this.getService(service, options), this.getKeys(service, options)]);
+    return { service, scoringUri: info.scoring_uri, key: keys.primary };
+  });
 
   constructor(
     host: HostFile,
@@ -68,12 +68,12 @@ export class LocalWorkspace implements Workspace {
   deployService(name: string, modelId: string, options: DeployOptions = {}): Promise<ServiceInfo> {
     const { maxBatchSize, maxDelayMs, signal } = options;
     const body = JSON.stringify({ name, model: modelId, maxBatchSize, maxDelayMs });
-    this.targets.delete(name);
+    this.targets.forget(name);
     return this.client.json('/admin/services', { method: 'POST', body, contentType: 'application/json', ...(signal ? { signal } : {}) });
   }
 
   async deleteService(name: string, options: CallOptions = {}): Promise<void> {
-    this.targets.delete(name);
+    this.targets.forget(name);
     await this.client.json(`/admin/services/${encodeURIComponent(name)}`, { method: 'DELETE', ...options });
   }
 
@@ -82,22 +82,13 @@ export class LocalWorkspace implements Workspace {
   }
 
   regenerateKey(name: string, which: KeyName, options: CallOptions = {}): Promise<ServiceKeys> {
-    this.targets.delete(name);
+    this.targets.forget(name);
     const body = JSON.stringify({ regenerate: which });
     return this.client.json(`/admin/services/${encodeURIComponent(name)}/keys`, { method: 'POST', body, contentType: 'application/json', ...options });
   }
 
-  async classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
-    const cached = this.targets.get(service);
-    const target = cached ?? (await this.scoringTarget(service, options));
-    try {
-      return await classifyOverOip(target, image, options);
-    } catch (error) {
-      // A key regenerated elsewhere (another window, the CLI): look it up once more.
-      if (!cached || !isWorkspaceError(error, 'unauthorized')) throw error;
-      this.targets.delete(service);
-      return classifyOverOip(await this.scoringTarget(service, options), image, options);
-    }
+  classify(service: string, image: Uint8Array, options: ClassifyOptions = {}): Promise<Classification> {
+    return this.targets.classify(service, image, options);
   }
 
   async serviceLogs(name: string, options: LogOptions = {}): Promise<string> {
@@ -106,12 +97,5 @@ export class LocalWorkspace implements Workspace {
     const text = await readFile(this.options.logFile, 'utf8').catch(() => '');
     const lines = text.split('\n').filter((line) => line.includes(name));
     return (options.tail === undefined ? lines : lines.slice(-options.tail)).join('\n');
-  }
-
-  private async scoringTarget(service: string, options: CallOptions): Promise<ScoringTarget> {
-    const [info, keys] = await Promise.all([this.getService(service, options), this.getKeys(service, options)]);
-    const target = { service, scoringUri: info.scoring_uri, key: keys.primary };
-    this.targets.set(service, target);
-    return target;
   }
 }

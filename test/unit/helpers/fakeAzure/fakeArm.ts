@@ -261,6 +261,9 @@ export class FakeArm {
         { id: '/subscriptions/00000000-0000-0000-0000-000000000009', subscriptionId: '00000000-0000-0000-0000-000000000009', tenantId: FAKE_TENANT, displayName: 'Disabled', state: 'Disabled' },
       ]);
     }
+    if (method === 'GET' && path === '/tenants') {
+      return this.page(url, [{ id: `/tenants/${FAKE_TENANT}`, tenantId: FAKE_TENANT, displayName: 'Fake Directory', defaultDomain: 'fake.onmicrosoft.com' }]);
+    }
     const operation = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/(mfeOperationsStatus|mfeOperationResults)\/([^/]+)$/.exec(path);
     if (operation && method === 'GET') return this.pollOperation(operation[1]!, operation[2]!);
     const listWorkspaces = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces$/.exec(path);

@@ -73,7 +73,7 @@ export async function trainHead(train: Examples, validation: Examples, classes: 
   const shapes = options.hidden > 0 ? [[inputs, options.hidden], [options.hidden, classes]] : [[inputs, classes]];
   const variables = shapes.map(([fanIn, units]) => ({
     kernel: tf.variable(tf.tensor2d(glorotUniform(fanIn as number, units as number, random), [fanIn as number, units as number])),
-    bias: tf.variable(tf.zeros([units as number])),
+    bias: tf.variable(tf.zeros<tf.Rank.R1>([units as number])),
   }));
   const optimizer = tf.train.adam(options.learningRate);
   const trainX = tf.tensor2d(concat(train.x), [train.x.length, inputs]);
@@ -87,7 +87,7 @@ export async function trainHead(train: Examples, validation: Examples, classes: 
     variables.forEach((layer, i) => {
       const last = i === variables.length - 1;
       if (last && mask) h = tf.mul(h, mask);
-      const z = tf.add(tf.matMul(h, layer.kernel), layer.bias) as tf.Tensor2D;
+      const z = tf.add<tf.Tensor2D>(tf.matMul(h, layer.kernel), layer.bias);
       h = last ? z : tf.relu(z);
     });
     return h; // logits
@@ -116,10 +116,10 @@ export async function trainHead(train: Examples, validation: Examples, classes: 
         const mask = options.dropout > 0 ? dropoutMask(rows.length, lastInputs, options.dropout, random) : undefined;
         tf.tidy(() => {
           const indices = tf.tensor1d(rows, 'int32');
-          const x = tf.gather(trainX, indices) as tf.Tensor2D;
-          const y = tf.gather(trainY, indices) as tf.Tensor2D;
+          const x = tf.gather<tf.Tensor2D>(trainX, indices);
+          const y = tf.gather<tf.Tensor2D>(trainY, indices);
           const maskTensor = mask ? tf.tensor2d(mask, [rows.length, lastInputs]) : undefined;
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x, maskTensor)) as tf.Scalar);
+          optimizer.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor2D, tf.Scalar>(y, forward(x, maskTensor)));
         });
         // Let a Ctrl-C (or a cancel from the editor) be seen between steps.
         await new Promise((resolve) => setImmediate(resolve));
@@ -158,7 +158,7 @@ export function predictHead(head: TrainedHead, rows: readonly Float32Array[]): F
   return tf.tidy(() => {
     let h: tf.Tensor2D = tf.tensor2d(concat(rows), [rows.length, inputs]);
     head.layers.forEach((layer, i) => {
-      const z = tf.add(tf.matMul(h, tf.tensor2d(layer.kernel, [layer.inputs, layer.units])), tf.tensor1d(layer.bias)) as tf.Tensor2D;
+      const z = tf.add<tf.Tensor2D>(tf.matMul(h, tf.tensor2d(layer.kernel, [layer.inputs, layer.units])), tf.tensor1d(layer.bias));
       h = i === head.layers.length - 1 ? tf.softmax(z) : tf.relu(z);
     });
     const values = h.dataSync() as Float32Array;
@@ -175,10 +175,10 @@ function better(candidate: EpochStats, current: EpochStats): boolean {
   return candidate.loss < current.loss;
 }
 
-function snapshot(variables: readonly { kernel: tf.Variable; bias: tf.Variable }[]): DenseWeights[] {
+function snapshot(variables: readonly { kernel: tf.Variable<tf.Rank.R2>; bias: tf.Variable<tf.Rank.R1> }[]): DenseWeights[] {
   return variables.map((layer) => ({
-    inputs: layer.kernel.shape[0] as number,
-    units: layer.kernel.shape[1] as number,
+    inputs: layer.kernel.shape[0],
+    units: layer.kernel.shape[1],
     kernel: layer.kernel.dataSync() as Float32Array,
     bias: layer.bias.dataSync() as Float32Array,
   }));

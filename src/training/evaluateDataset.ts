@@ -84,14 +84,18 @@ export async function pipelineScorer(modelDef: ModelDef, options: LoadPipelineOp
   };
 }
 
-/** A deployed service, through whatever classifies with it (a workspace's classify call). */
-export function serviceScorer(service: string, classify: (image: Uint8Array, top: number) => Promise<Guess[]>): Scorer {
+/**
+ * A deployed service, through whatever classifies with it (a workspace's classify call).
+ * `classes`: how many it scores, when known (a service refuses a top larger than that).
+ */
+export function serviceScorer(service: string, classes: number | null, classify: (image: Uint8Array, top: number) => Promise<Guess[]>): Scorer {
+  const top = Math.min(TOP, classes ?? TOP);
   return {
     description: `service ${service}`,
     batchSize: 1,
     score: async (images) => {
       const guesses: Guess[][] = [];
-      for (const image of images) guesses.push(await classify(image.bytes, TOP).catch(imageFailure(image.path)));
+      for (const image of images) guesses.push(await classify(image.bytes, top).catch(imageFailure(image.path)));
       return guesses;
     },
     dispose: () => undefined,

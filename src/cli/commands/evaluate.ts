@@ -88,8 +88,10 @@ async function openScorer(target: Target, options: EvaluateOptions): Promise<Sco
     });
   }
   const workspace = await runningWorkspace(options.state);
+  const service = await workspace.getService(target.service);
+  if (service.state !== 'Healthy') throw new UserError(`service ${target.service} is ${service.state}${service.error ? ` (${service.error})` : ''}: evaluate a Healthy service`);
   // The one place the CLI classifies through a workspace for an evaluation.
-  return serviceScorer(target.service, async (image, top) => (await workspace.classify(target.service, image, top)).predictions);
+  return serviceScorer(target.service, service.classes, async (image, top) => (await workspace.classify(target.service, image, top)).predictions);
 }
 
 function describe(outcome: DatasetEvaluation, model: string): string {

@@ -44,6 +44,7 @@ const builds = [
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview/main.js',
   },
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/trainingReport.ts'], outfile: 'dist/webview/trainingReport.js' },
 ];
 
 await rm('dist', { recursive: true, force: true });

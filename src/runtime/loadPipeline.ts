@@ -102,7 +102,8 @@ export async function loadPipeline(modelDef: ModelDef, options: LoadPipelineOpti
   }
 }
 
-function stageContext(options: LoadPipelineOptions): StageContext {
+/** Where and how stages load; also what training extracts features with, so they are the features serving computes. */
+export function stageContext(options: LoadPipelineOptions): StageContext {
   let backend: Promise<BackendName> | undefined;
   const backendPreference = options.backend ?? 'auto';
   return {

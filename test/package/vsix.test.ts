@@ -31,6 +31,7 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
     'extension/dist/pipelineWorker.js',
     'extension/dist/pipeline.schema.json',
     'extension/dist/webview/main.js',
+    'extension/dist/webview/trainingReport.js',
     'extension/media/fpga.svg',
     'extension/readme.md',
     'extension/changelog.md',

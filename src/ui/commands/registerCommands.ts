@@ -24,6 +24,8 @@ import { runCommand } from './runCommand';
 import { showLog } from './showLog';
 import { startLocalHost } from './startLocalHost';
 import { stopLocalHost } from './stopLocalHost';
+import { evaluateOnFolder } from '../training/evaluateOnFolder';
+import { trainClassifier } from '../training/trainClassifier';
 
 /**
  * Every command the manifest contributes, and the handler that runs it. The manifest test
@@ -51,6 +53,8 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'fpga.copySecondaryKey': copySecondaryKey,
   'fpga.copySampleRequest': copySampleRequest,
   'fpga.regenerateKeys': regenerateKeys,
+  'fpga.trainClassifier': trainClassifier,
+  'fpga.evaluateOnFolder': evaluateOnFolder,
 };
 
 interface ManifestCommand {

@@ -11,12 +11,12 @@ import type { FpgaExtensionApi } from './ui/testApi';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
 import { registerWorkspacesView } from './ui/workspacesView';
 
-/** Kept for deactivate(): the host must be stopped (and awaited) before the extension host exits. */
+/** Kept for deactivate(): with fpga.localHost.keepRunning off, the host this window started is stopped (and awaited) before the extension host exits. */
 let localHost: LocalHost | undefined;
 
 export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   context.subscriptions.push(createLog());
-  localHost = new LocalHost(context.extensionUri, context.globalStorageUri);
+  localHost = new LocalHost(context.extensionUri);
   const workspaces = new WorkspaceRegistry(localHost);
   context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);
@@ -30,8 +30,8 @@ export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   return { workspacesTree };
 }
 
-/** Stops the local service host if this window started it; disposables go with context.subscriptions. */
+/** The local service host keeps running (see LocalHost.onDeactivate); disposables go with context.subscriptions. */
 export async function deactivate(): Promise<void> {
-  await localHost?.stopIfStarted();
+  await localHost?.onDeactivate();
   localHost = undefined;
 }

@@ -20,10 +20,10 @@ import type { LoadedPipeline } from '../runtime/types';
 import { ComputeGate } from '../runtime/worker/computeGate';
 import { loadPipelineInWorker } from '../runtime/worker/workerPipeline';
 import type { WorkerPipelineOptions } from '../runtime/worker/workerPipeline';
-import { resolveModelStore } from '../runtime/modelStore';
+import { resolveModelStore, storeHint } from '../runtime/modelStore';
 import { QueueFullError } from './batcher';
 import type { HostContext } from './hostContext';
-import { removeHostFile, writeHostFile } from './hostFile';
+import { readLastPort, removeHostFile, writeHostFile, writeLastPort } from './hostFile';
 import { hostHeaderAllowed, isLoopback } from './hostHeader';
 import { ClientGoneError, sendError } from './http';
 import { HttpError } from './httpError';
@@ -47,7 +47,10 @@ const MiB = 1024 * 1024;
 export interface HostOptions {
   /** State folder: state.json, models/, host.json. Created if missing. */
   stateDir: string;
-  /** 0 (default) picks a free port. */
+  /**
+   * A port number; 0 picks a free one. Left out: the port this folder's host last listened on
+   * when it is free (so copied scoring URIs keep working across restarts), else a free one.
+   */
   port?: number;
   /** Interface to bind; 127.0.0.1 by default, so only this machine can call. */
   host?: string;
@@ -144,7 +147,7 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
   const loader: PipelineLoader = async (model, onLost) => {
     if (!store.findModel(model.id)) throw new UserError(`model ${model.id} is not registered any more: delete this service and deploy a registered model`);
     const zip = await store.readZip(model);
-    return load(zip, readModelDef(zip), {
+    return withHostStoreAdvice(modelStore, () => load(zip, readModelDef(zip), {
       modelStore,
       backend: options.backend ?? 'auto',
       engine,
@@ -154,7 +157,7 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
       syntheticWeights: options.syntheticWeights ?? false,
       gate,
       onWorkerExit: onLost,
-    });
+    }));
   };
   const batching = {
     maxBatchSize: options.maxBatchSize ?? DEFAULTS.maxBatchSize,
@@ -190,10 +193,11 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
     (req, res) => void handle(router, context, bindHost, req, res),
   );
   const inFlight = trackRequests(server);
-  context.url = await listen(server, bindHost, options.port ?? 0);
+  context.url = await listenOnPreferredPort(server, bindHost, options);
   lock.setUrl(context.url);
   try {
-    await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid });
+    await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid, modelStore });
+    await writeLastPort(options.stateDir, Number(new URL(context.url).port));
   } catch (error) {
     // Without host.json no client can find this host; an open server would only keep the process alive.
     server.close();
@@ -264,6 +268,40 @@ function toHttpError(error: unknown, host: HostContext, request: string): HttpEr
   if (isUserError(error)) return new HttpError(400, error.message);
   host.log.error(`internal error in ${request}`, error);
   return new HttpError(500, `internal error: ${messageOf(error)} (the host's log has the details)`);
+}
+
+/**
+ * The runtime's advice on a missing weights or labels file says how a process chooses its
+ * store; a running host has chosen already, and repeating that advice would send the user
+ * to set a variable that changes nothing until the host restarts. Say which store this host
+ * reads and how to change it instead.
+ */
+async function withHostStoreAdvice<T>(modelStore: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!isUserError(error) || !error.message.includes(storeHint())) throw error;
+    throw new UserError(error.message.replace(storeHint(), hostStoreHint(modelStore)));
+  }
+}
+
+/** Where a running host reads weights and labels, and how to make it read another store. */
+export function hostStoreHint(modelStore: string): string {
+  return `this host reads the model store ${modelStore}, chosen when it started: to use another, stop the host ("fpga stop") and start it again with that store (--model-store, $FPGA_MODEL_STORE or the fpga.modelStore setting)`;
+}
+
+/** An explicit port, else the folder's last port when it is free, else any free port. */
+async function listenOnPreferredPort(server: Server, bindHost: string, options: HostOptions): Promise<string> {
+  if (options.port !== undefined) return listen(server, bindHost, options.port);
+  const last = await readLastPort(options.stateDir);
+  if (last !== undefined) {
+    try {
+      return await listen(server, bindHost, last);
+    } catch {
+      // Taken by another program since: any free port beats not starting.
+    }
+  }
+  return listen(server, bindHost, 0);
 }
 
 function listen(server: Server, host: string, port: number): Promise<string> {

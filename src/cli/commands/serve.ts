@@ -4,13 +4,13 @@ import type { BackendPreference } from '../../runtime/backend';
 import { ENGINE_PREFERENCES } from '../../runtime/engines/stageEngine';
 import type { EnginePreference } from '../../runtime/engines/stageEngine';
 import { DEFAULTS, startHost } from '../../service/host';
-import { defaultStateDir } from '../../workspaces/local/hostFile';
+import { defaultStateDir } from '../../service/hostFile';
 import { keepRunningWhenPipesClose } from '../closedPipes';
-import { positiveInteger } from '../options';
+import { port, positiveInteger } from '../options';
 
 interface ServeOptions {
   state: string;
-  port: number;
+  port?: number;
   host: string;
   allowRemote?: boolean;
   modelStore?: string;
@@ -28,12 +28,6 @@ interface ServeOptions {
 /** Time given to whatever still holds the event loop after a graceful stop. */
 const EXIT_GRACE_MS = 2000;
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0–65535; 0 picks a free one).`);
-  return n;
-}
-
 function milliseconds(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 1000) throw new InvalidArgumentError(`"${value}" is not a whole number of milliseconds from 0 to 1000.`);
@@ -45,7 +39,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run the local service host: the management API and every deployed service over the Open Inference Protocol v2')
     .option('--state <dir>', 'state folder: registered models, services and their keys, host.json', defaultStateDir())
-    .option('--port <n>', 'port to listen on; 0 picks a free one', port, 0)
+    .option('--port <n>', 'port to listen on; 0 picks a free one (default: the port this state folder\'s host last used, when free)', port)
     .option('--host <address>', 'interface to listen on; anything but loopback needs --allow-remote', DEFAULTS.host)
     .option('--allow-remote', 'allow a --host other than loopback: every service is then reachable from the network, protected only by its keys')
     .option('--model-store <dir>', 'featurizer weights and label lists (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
@@ -68,7 +62,7 @@ export function registerServe(program: Command): void {
       process.on('unhandledRejection', onRejection);
       const host = await startHost({
         stateDir: options.state,
-        port: options.port,
+        ...(options.port !== undefined ? { port: options.port } : {}),
         host: options.host,
         allowRemote: options.allowRemote ?? false,
         ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),

@@ -111,7 +111,8 @@ function findService(host: HostContext, name: string): DeployedService {
 /** A model id is `name:version`; a bare name that is registered gets its versions named, anything else the nearest id. */
 function modelNotFound(id: string, models: readonly ModelRecord[]): HttpError {
   const versions = id.includes(':') ? [] : models.filter((m) => m.name === id).map((m) => m.id);
-  if (versions.length > 0) return notFound(`no model "${id}" is registered: model ids are <name>:<version>, and ${id} has ${versions.map((v) => `"${v}"`).join(', ')}`);
+  if (versions.length === 1) return notFound(`no model "${id}" is registered: did you mean "${versions[0] ?? ''}"? A model id is <name>:<version>`);
+  if (versions.length > 1) return notFound(`no model "${id}" is registered: a model id is <name>:<version>, and ${id} has ${versions.map((v) => `"${v}"`).join(', ')}`);
   return notFound(`no model "${id}" is registered${didYouMean(id, models.map((m) => m.id))}`);
 }
 

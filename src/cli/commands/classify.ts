@@ -39,7 +39,7 @@ export function registerClassify(program: Command): void {
     for (const image of images) {
       let bytes: Buffer;
       try {
-        bytes = await readInputFile(image, 'an image file (JPEG, PNG, BMP, GIF or WebP)');
+        bytes = await readInputFile(image, 'an image file (JPEG, PNG, BMP, GIF or WebP)', `for the images in it: ${image.replace(/\/+$/, '')}/*.jpg`);
       } catch (error) {
         if (!isUserError(error)) throw error;
         fail({ image, error: error.message });

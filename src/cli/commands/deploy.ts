@@ -47,6 +47,7 @@ export function registerDeploy(program: Command): void {
       ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
     });
+    // Said before the deploy, not only if it fails: a service that loads may still read other weights than the caller meant.
     const mismatch = modelStoreMismatch(host, options.state, options.modelStore);
     if (mismatch) process.stderr.write(`note: ${mismatch}\n`);
     const workspace = new LocalWorkspace(host);
@@ -58,9 +59,7 @@ export function registerDeploy(program: Command): void {
     if (options.wait) service = await settled(workspace, service);
     if (options.json) printJson(service);
     else process.stdout.write(describeDeployment(service, registered.id));
-    if (service.state === 'Failed') {
-      throw new UserError(`service ${service.name} failed to deploy: ${service.error ?? 'no reason given'}${mismatch ? ` (${mismatch})` : ''}`);
-    }
+    if (service.state === 'Failed') throw new UserError(`service ${service.name} failed to deploy: ${service.error ?? 'no reason given'}`);
   });
 }
 

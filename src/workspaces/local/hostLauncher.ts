@@ -8,7 +8,7 @@
  * adopts that host.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors';
 import { readHostFile } from '../../service/hostFile';
@@ -112,8 +112,14 @@ export async function stopHost(host: HostFile, timeoutMs = 15_000): Promise<bool
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A host that has exited but whose parent (the window or command that started it) has not
+  // collected it yet still has a pid; it serves nothing and holds nothing, so it has stopped.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc to ask: the signal test is all there is
   }
 }

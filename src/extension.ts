@@ -16,7 +16,7 @@ let localHost: LocalHost | undefined;
 
 export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   context.subscriptions.push(createLog());
-  localHost = new LocalHost(context.extensionUri);
+  localHost = new LocalHost(context.extensionUri, context.globalStorageUri);
   const workspaces = new WorkspaceRegistry(localHost);
   context.subscriptions.push(localHost, workspaces);
   const diagnostics = registerPipelineDiagnostics(context);

@@ -6,6 +6,7 @@ import type { HostFile } from '../../service/hostFile';
 import { findHost, launchHost, stopHost } from '../../workspaces/local/hostLauncher';
 import { hostLogLinesAbout, hostLogPath, lastHostLogLine } from '../../workspaces/local/hostLog';
 import { LocalWorkspace } from '../../workspaces/local/localWorkspace';
+import { moveLegacyStateFolder } from '../../workspaces/local/savedState';
 import { getLog } from '../log';
 import { chosenModelStoreSetting, configuredModelStore } from '../modelStoreSetting';
 
@@ -46,9 +47,21 @@ export class LocalHost implements vscode.Disposable {
   private watch: NodeJS.Timeout | undefined;
   /** Hosts already told about (pid and store), so that a mismatch is reported once, not at every refresh. */
   private readonly storeWarnings = new Set<string>();
+  /** Settles once the models and services of an earlier version's own folder are in the shared one. */
+  private readonly legacyMoved: Promise<void>;
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    globalStorageUri: vscode.Uri,
+  ) {
     this.stateDir = defaultStateDir(vscode.workspace.getConfiguration().get<string>(STATE_FOLDER_SETTING));
+    const legacyDir = vscode.Uri.joinPath(globalStorageUri, 'local-host').fsPath;
+    this.legacyMoved = moveLegacyStateFolder(legacyDir, this.stateDir).then(
+      (moved) => {
+        if (moved) log.info(`moved the Local workspace of an earlier version from ${legacyDir} to ${this.stateDir}, which the fpga command line shares`);
+      },
+      (error: unknown) => log.warn(`the Local workspace of an earlier version stays in ${legacyDir}: ${messageOf(error)}`),
+    );
   }
 
   get state(): LocalHostState {
@@ -76,6 +89,7 @@ export class LocalHost implements vscode.Disposable {
    * notices when the host it had is gone.
    */
   async attach(): Promise<LocalWorkspace | undefined> {
+    await this.legacyMoved;
     if (this.host && !(await findHost(this.stateDir))) await this.lost();
     if (!this.host && !this.starting) {
       const found = await findHost(this.stateDir);
@@ -162,6 +176,7 @@ export class LocalHost implements vscode.Disposable {
   }
 
   private async launch(): Promise<HostFile> {
+    await this.legacyMoved;
     const existing = await findHost(this.stateDir);
     if (existing) {
       log.info(`using the local service host already running at ${existing.url} (pid ${existing.pid})`);

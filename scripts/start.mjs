@@ -1,6 +1,8 @@
 // `npm start [images...]`: the whole local workflow once, end to end, with the real CLI —
 // package the MobileNet example, start a host in a scratch state folder, deploy, classify
 // the images (default: every image in ../shared/images), print the top 5, clean up.
+// The model store is $FPGA_MODEL_STORE when set, else ../shared/models when it exists (the
+// real MobileNet weights beside a checkout), so a fresh clone needs no variable.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,8 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
 const sharedImages = resolve(root, '..', 'shared', 'images');
+const sharedStore = resolve(root, '..', 'shared', 'models');
+const store = process.env.FPGA_MODEL_STORE || (existsSync(sharedStore) ? sharedStore : undefined);
 const IMAGE = /\.(png|jpe?g|bmp|gif|webp)$/i;
 
 const images = process.argv.slice(2);
@@ -33,7 +37,7 @@ function fpga(...args) {
 let failed = false;
 try {
   fpga('package', join(root, 'examples', 'mobilenet.pipeline.json'), '-o', zip);
-  fpga('deploy', zip, '--name', service, '--state', state);
+  fpga('deploy', zip, '--name', service, '--state', state, ...(store ? ['--model-store', store] : []));
   fpga('classify', ...images, '--service', service, '--state', state);
   fpga('delete', service, '--state', state);
 } catch (error) {

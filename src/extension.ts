@@ -16,7 +16,7 @@ import { AzureProviderUi } from './ui/azure/azureProviderUi';
 import { WorkspaceRegistry } from './ui/workspaceRegistry';
 import { registerWorkspacesView } from './ui/workspacesView';
 
-/** Kept for deactivate(): the host must be stopped (and awaited) before the extension host exits. */
+/** Kept for deactivate(): with fpga.localHost.keepRunning off, the host this window started is stopped (and awaited) before the extension host exits. */
 let localHost: LocalHost | undefined;
 
 export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
@@ -39,8 +39,8 @@ export function activate(context: vscode.ExtensionContext): FpgaExtensionApi {
   return { workspacesTree };
 }
 
-/** Stops the local service host if this window started it; disposables go with context.subscriptions. */
+/** The local service host keeps running (see LocalHost.onDeactivate); disposables go with context.subscriptions. */
 export async function deactivate(): Promise<void> {
-  await localHost?.stopIfStarted();
+  await localHost?.onDeactivate();
   localHost = undefined;
 }

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Node } from 'jsonc-parser';
+import { closestName } from '../common/didYouMean';
 import { FEATURIZERS, findFeaturizer } from './featurizers';
 import type { FeaturizerInfo } from './featurizers';
 import { spanOfPath, toPointer } from './jsonPositions';
@@ -177,7 +178,7 @@ function checkFeaturizer(ctx: Context, stage: Json, at: (...rest: PathSegment[])
   if (typeof stage.model !== 'string') return undefined;
   const featurizer = findFeaturizer(stage.model);
   if (!featurizer) {
-    const suggestion = closest(stage.model, FEATURIZERS.map((f) => f.name));
+    const suggestion = closestName(stage.model, FEATURIZERS.map((f) => f.name));
     report(
       ctx,
       at('model'),
@@ -284,31 +285,4 @@ function shapeOf(value: unknown): Shape | undefined {
 
 function pairOf(value: unknown): [number, number] | undefined {
   return Array.isArray(value) && value.length === 2 && value.every(isPositiveInteger) ? [value[0] as number, value[1] as number] : undefined;
-}
-
-/** The candidate within edit distance 3, for "did you mean". */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 4;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -49,6 +49,16 @@ export function resolveModelStore(explicit?: string, setting?: string): string {
   return chosen !== undefined ? resolve(expandHome(chosen.trim())) : join(homedir(), '.fpga', 'models');
 }
 
+/**
+ * The store a caller asked for (a flag, $FPGA_MODEL_STORE or the setting), or undefined when it
+ * asked for none and takes the default: only a store someone chose is worth comparing with the
+ * store a running host reads.
+ */
+export function chosenModelStore(explicit?: string, setting?: string): string | undefined {
+  const chosen = [explicit, process.env[MODEL_STORE_ENV], setting].some((value) => value !== undefined && value.trim() !== '');
+  return chosen ? resolveModelStore(explicit, setting) : undefined;
+}
+
 function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }

@@ -7,7 +7,7 @@
  * pipelines.
  */
 import { availableParallelism } from 'node:os';
-import { UserError, messageOf } from '../common/errors';
+import { UserError, isUserError, messageOf } from '../common/errors';
 import { readModelDef } from '../pipeline/modelDefReader';
 import type { ModelDef } from '../pipeline/modelDefReader';
 import type { BackendPreference } from '../runtime/backend';
@@ -17,9 +17,9 @@ import type { LoadedPipeline } from '../runtime/types';
 import { ComputeGate } from '../runtime/worker/computeGate';
 import { loadPipelineInWorker } from '../runtime/worker/workerPipeline';
 import type { WorkerPipelineOptions } from '../runtime/worker/workerPipeline';
-import { resolveModelStore } from '../runtime/modelStore';
+import { resolveModelStore, storeHint } from '../runtime/modelStore';
 import type { HostContext } from './hostContext';
-import { removeHostFile, writeHostFile } from './hostFile';
+import { readLastPort, removeHostFile, writeHostFile, writeLastPort } from './hostFile';
 import { isLoopback } from './hostHeader';
 import { HttpError } from './httpError';
 import { startHttpServer } from './httpServer';
@@ -44,7 +44,10 @@ const MiB = 1024 * 1024;
 export interface HostOptions {
   /** State folder: state.json, models/, host.json. Created if missing. */
   stateDir: string;
-  /** 0 (default) picks a free port. */
+  /**
+   * A port number; 0 picks a free one. Left out: the port this folder's host last listened on
+   * when it is free (so copied scoring URIs keep working across restarts), else a free one.
+   */
   port?: number;
   /** Interface to bind; 127.0.0.1 by default, so only this machine can call. */
   host?: string;
@@ -141,7 +144,7 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
   const loader: PipelineLoader = async (model, onLost) => {
     if (!store.findModel(model.id)) throw new UserError(`model ${model.id} is not registered any more: delete this service and deploy a registered model`);
     const zip = await store.readZip(model);
-    return load(zip, readModelDef(zip), {
+    return withHostStoreAdvice(modelStore, () => load(zip, readModelDef(zip), {
       modelStore,
       backend: options.backend ?? 'auto',
       engine,
@@ -151,7 +154,7 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
       syntheticWeights: options.syntheticWeights ?? false,
       gate,
       onWorkerExit: onLost,
-    });
+    }));
   };
   const batching = {
     maxBatchSize: options.maxBatchSize ?? DEFAULTS.maxBatchSize,
@@ -188,6 +191,8 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
     router,
     host: bindHost,
     port: options.port ?? 0,
+    // Left out: the folder's last port when it is free, so copied scoring URIs keep working across restarts.
+    ...(options.port === undefined ? { preferredPort: await readLastPort(options.stateDir) } : {}),
     log,
     headersTimeoutMs: options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
@@ -201,7 +206,8 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
   context.url = http.url;
   lock.setUrl(context.url);
   try {
-    await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid });
+    await writeHostFile(options.stateDir, { url: context.url, adminToken: context.adminToken, pid: process.pid, modelStore });
+    await writeLastPort(options.stateDir, Number(new URL(context.url).port));
   } catch (error) {
     // Without host.json no client can find this host; an open server would only keep the process alive.
     await http.close();
@@ -246,6 +252,26 @@ function hostNotReady(host: HostContext): HttpError | undefined {
   if (host.shuttingDown) return new HttpError(503, 'the host is shutting down');
   if (host.restoring) return new HttpError(503, 'the host is still restoring its services', { 'Retry-After': '1' });
   return undefined;
+}
+
+/**
+ * The runtime's advice on a missing weights or labels file says how a process chooses its
+ * store; a running host has chosen already, and repeating that advice would send the user
+ * to set a variable that changes nothing until the host restarts. Say which store this host
+ * reads and how to change it instead.
+ */
+async function withHostStoreAdvice<T>(modelStore: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!isUserError(error) || !error.message.includes(storeHint())) throw error;
+    throw new UserError(error.message.replace(storeHint(), hostStoreHint(modelStore)));
+  }
+}
+
+/** Where a running host reads weights and labels, and how to make it read another store. */
+export function hostStoreHint(modelStore: string): string {
+  return `this host reads the model store ${modelStore}, chosen when it started: to use another, stop the host ("fpga stop") and start it again with that store (--model-store, $FPGA_MODEL_STORE or the fpga.modelStore setting)`;
 }
 
 function waitUntilSettled(services: ServiceManager): Promise<void> {

@@ -21,6 +21,8 @@ export interface HttpServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Tried first when given; taken by another program since, `port` is used instead. */
+  preferredPort?: number | undefined;
   log: HostLog;
   /** How long a client may take to send its headers, and its whole request. */
   headersTimeoutMs: number;
@@ -52,7 +54,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     (req, res) => void handle(options, stopping, req, res),
   );
   const requests = trackRequests(server);
-  const url = await listen(server, options.host, options.port);
+  const url =
+    options.preferredPort === undefined
+      ? await listen(server, options.host, options.port)
+      : await listen(server, options.host, options.preferredPort).catch(() => listen(server, options.host, options.port));
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     stopping = true;

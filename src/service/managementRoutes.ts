@@ -4,6 +4,7 @@
  * Every change goes through one state transaction, so concurrent calls cannot interleave.
  */
 import type { IncomingMessage } from 'node:http';
+import { didYouMean } from '../common/didYouMean';
 import { sha256Hex } from '../common/hash';
 import { serviceNameProblem } from '../common/serviceName';
 import { readModelDef } from '../pipeline/modelDefReader';
@@ -97,14 +98,22 @@ function hostInfo(host: HostContext): Record<string, unknown> {
 
 function findModel(host: HostContext, id: string): ModelRecord {
   const model = host.store.findModel(id);
-  if (!model) throw notFound(`no model "${id}" is registered`);
+  if (!model) throw modelNotFound(id, host.store.state.models);
   return model;
 }
 
 function findService(host: HostContext, name: string): DeployedService {
   const service = host.services.get(name);
-  if (!service) throw notFound(`no service named "${name}"`);
+  if (!service) throw notFound(`no service named "${name}"${didYouMean(name, host.services.list().map((s) => s.name))}`);
   return service;
+}
+
+/** A model id is `name:version`; a bare name that is registered gets its versions named, anything else the nearest id. */
+function modelNotFound(id: string, models: readonly ModelRecord[]): HttpError {
+  const versions = id.includes(':') ? [] : models.filter((m) => m.name === id).map((m) => m.id);
+  if (versions.length === 1) return notFound(`no model "${id}" is registered: did you mean "${versions[0] ?? ''}"? A model id is <name>:<version>`);
+  if (versions.length > 1) return notFound(`no model "${id}" is registered: a model id is <name>:<version>, and ${id} has ${versions.map((v) => `"${v}"`).join(', ')}`);
+  return notFound(`no model "${id}" is registered${didYouMean(id, models.map((m) => m.id))}`);
 }
 
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -157,7 +166,7 @@ async function deleteModel(host: HostContext, { res, params }: RequestContext): 
   await host.store.transaction((draft, afterCommit) => {
     const index = draft.models.findIndex((m) => m.id === id);
     const model = draft.models[index];
-    if (!model) throw notFound(`no model "${id}" is registered`);
+    if (!model) throw modelNotFound(id, draft.models);
     const users = draft.services.filter((s) => s.modelId === id).map((s) => s.name);
     // A service being deleted has left the state already but still runs the model until drained.
     for (const service of host.services.list()) if (service.record.modelId === id && !users.includes(service.name)) users.push(service.name);
@@ -194,7 +203,7 @@ async function createService(host: HostContext, { req, res }: RequestContext): P
     if (host.services.get(name)?.state === 'Deleting') throw conflict(`service ${name} is still being deleted; deploy again once it is gone`);
     if (draft.services.some((s) => s.name === name)) throw conflict(`a service named ${name} already exists; delete it first or choose another name`);
     const model = draft.models.find((m) => m.id === modelId);
-    if (!model) throw notFound(`no model "${modelId}" is registered`);
+    if (!model) throw modelNotFound(modelId, draft.models);
     const record: ServiceRecord = {
       name,
       modelId,

@@ -225,7 +225,7 @@ export const extensionTests: TestCase[] = [
     },
   },
   {
-    name: 'Deploy from a pipeline file starts the local host and a Healthy service',
+    name: 'Deploy from a pipeline file starts the local host and a Healthy service, which the CLI sees without --state',
     run: async () => {
       const pipeline = vscode.Uri.joinPath(workspaceFolder(), PIPELINE);
       // Deploy asks for the service name in an input box; accepting it takes the suggested name.
@@ -240,12 +240,13 @@ export const extensionTests: TestCase[] = [
         120_000,
       );
       await deployed;
-      // The host the extension started keeps its state in the extension's global storage;
-      // the CLI reads the same folder, as a user at a terminal would.
+      // One Local workspace per user: the CLI, with no --state, sees what the extension deployed,
+      // as a user at a terminal would (both use $FPGA_STATE_DIR, here the tier's scratch folder).
       const state = process.env.FPGA_LOCAL_HOST_STATE;
       assert.ok(state, 'the tier runner names the local host state folder');
+      assert.equal(process.env.FPGA_STATE_DIR, state);
       const cli = join(extension().extensionPath, 'dist', 'cli.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'services', '--state', state, '--json']);
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'services', '--json']);
       const services = JSON.parse(stdout) as { name: string; state: string }[];
       assert.ok(
         services.some((s) => s.name.startsWith('mobilenet') && s.state === 'Healthy'),

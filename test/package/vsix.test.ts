@@ -1,13 +1,15 @@
 /**
  * `npm run package` builds an installable .vsix: the manifest VS Code reads, the bundled
  * code and schema, the production node_modules the bundle leaves external (sharp and its
- * linux-x64 native packages, for the local service host; h5wasm, for Keras .h5 weights), and nothing of the sources, tests
- * or development files.
+ * linux-x64 native packages, for the local service host; onnxruntime-node's linux-x64
+ * library; h5wasm, for Keras .h5 weights), and nothing of the sources, tests or development
+ * files. What ships is an allow-list, package.json's "files": a file nobody listed (a zip
+ * `fpga package -o` wrote in the checkout, a package's own tests) never ships.
  * Runs after the unit tests because it rebuilds dist/ for production.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { tmpdir } from 'node:os';
@@ -15,8 +17,23 @@ import JSZip from 'jszip';
 
 const ROOT = resolve(__dirname, '../../..');
 
-test('npm run package builds a .vsix holding only what the extension needs', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'fpga-vsix-')), 'fpga.vsix');
+/** Files a user's work leaves in a checkout, placed for the length of one packaging run. */
+const STRAYS = ['fpga-stray-test.zip', 'media/fpga-stray-test.png', 'fpga-stray-test/notes.txt'];
+
+test('npm run package builds a .vsix holding only what the extension needs', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'fpga-vsix-'));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+  const out = join(scratch, 'fpga.vsix');
+  assert.ok(!existsSync(join(ROOT, '.vscodeignore')), 'the allow-list in package.json is the only packaging rule (vsce refuses both)');
+  const placed = STRAYS.filter((stray) => !existsSync(join(ROOT, stray)));
+  t.after(() => {
+    for (const stray of placed) rmSync(join(ROOT, stray), { force: true });
+    rmSync(join(ROOT, 'fpga-stray-test'), { recursive: true, force: true });
+  });
+  for (const stray of placed) {
+    mkdirSync(join(ROOT, stray, '..'), { recursive: true });
+    writeFileSync(join(ROOT, stray), 'not part of the extension\n');
+  }
   // npm appends these to the script; vsce takes the last --out.
   const run = spawnSync('npm', ['run', 'package', '--', '--out', out], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stdout + run.stderr);
@@ -64,6 +81,16 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
   // What esbuild bundles into dist/ must not ship a second time, nor the optional tfjs-node.
   const bundled = names.filter((n) => /^extension\/node_modules\/(@tensorflow|ajv|commander|jsonc-parser|jszip|@vscode|typescript|esbuild)\//.test(n));
   assert.deepEqual(bundled, [], 'bundled and development packages stay out of node_modules');
+  const strays = names.filter((n) => n.includes('fpga-stray-test'));
+  assert.deepEqual(strays, [], 'a file nobody listed never ships');
+  // onnxruntime-node's install-time downloader (global-agent and its dependencies, adm-zip) and
+  // packages' own tests, sources and build files are not what the extension runs.
+  const notRuntime = names.filter((n) =>
+    /^extension\/node_modules\/(global-agent|globalthis|serialize-error|matcher|es-errors|object-keys|[^/]+\/node_modules\/adm-zip)\//.test(n) ||
+    /^extension\/node_modules\/(@img\/)?[^/]+\/(test|src|install|\.github)\//.test(n) ||
+    /\.(d\.ts|h|cc|py|yml)$|\/(Makefile|CMakeLists\.txt)$/.test(n),
+  );
+  assert.deepEqual(notRuntime, [], 'install-time helpers, tests and sources of dependencies stay out');
 
   const manifest = (await vsix.file('extension.vsixmanifest')?.async('string')) ?? '';
   assert.match(manifest, /TargetPlatform="linux-x64"/);

@@ -37,7 +37,7 @@ test('with neither a build nor the build script it says what to run, in one line
   assert.match(run.stderr, /^fpga: the command line is not built and could not be built here: run "npm ci && npm run build" in .*fpga-unbuilt-[^/]*\/\n$/);
 });
 
-test('in a checkout that was never built it builds the command line first, then runs it', () => {
+test('in a checkout that was never built it builds the command line first, then runs it, and again after a rebuild', () => {
   const checkout = tempDir('fpga-fresh-');
   mkdirSync(join(checkout, 'bin'));
   copyFileSync(BIN, join(checkout, 'bin', 'fpga.mjs'));
@@ -48,4 +48,11 @@ test('in a checkout that was never built it builds the command line first, then 
   assert.match(run.stderr, /^fpga: building the command line first \(npm run build\)…\n$/);
   assert.equal(run.stdout.trim(), (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
   assert.ok(existsSync(join(checkout, 'dist', 'cli.js')));
+  // A rebuild writes dist/cli.js anew (without an execute bit); the bin runs it all the same, without building again.
+  const rebuild = spawnSync(process.execPath, [join(checkout, 'scripts', 'build.mjs')], { cwd: checkout, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(rebuild.status, 0, rebuild.stderr);
+  const again = spawnSync(join(checkout, 'bin', 'fpga.mjs'), ['featurizers', 'list', '--json'], { cwd: checkout, encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stderr, '');
+  assert.ok((JSON.parse(again.stdout) as unknown[]).length > 0);
 });

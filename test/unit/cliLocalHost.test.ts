@@ -103,6 +103,36 @@ describe('fpga against the local service host', () => {
     userError(fpga('classify', join(REPO_ROOT, 'README.md'), '--service', 'cats'), /README\.md: not a supported image/);
   });
 
+  test('a batch with bad files prints every result it could compute, reports each other file, and exits 1', () => {
+    const images = [join(IMAGES, 'cat.bmp'), join(REPO_ROOT, 'README.md'), join(IMAGES, 'bird.bmp'), join(REPO_ROOT, 'examples'), join(IMAGES, 'missing.jpg')];
+    const run = fpga('classify', ...images, '--service', 'cats');
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /cat\.bmp\n#\s+confidence[\s\S]*Egyptian cat[\s\S]*bird\.bmp\n#\s+confidence[\s\S]*chickadee/);
+    assert.deepEqual(run.stderr.trimEnd().split('\n'), [
+      `fpga: ${images[1]}: not a supported image: expected JPEG, PNG, BMP, GIF or WebP; convert the file to one of these`,
+      `fpga: ${images[3]} is a folder; give an image file (JPEG, PNG, BMP, GIF or WebP) (for the images in it: ${images[3]}/*.jpg)`,
+      `fpga: ${images[4]}: no such file; give an image file (JPEG, PNG, BMP, GIF or WebP)`,
+      'fpga: 3 of 5 images could not be classified',
+    ]);
+    const json = JSON.parse(fpga('classify', images[0] ?? '', images[1] ?? '', '--service', 'cats', '--json').stdout) as { image: string; predictions?: unknown[]; error?: string }[];
+    assert.deepEqual(json.map((entry) => [entry.image, entry.predictions?.length, entry.error?.includes('not a supported image')]), [
+      [images[0], 5, undefined],
+      [images[1], undefined, true],
+    ]);
+  });
+
+  test('a misspelled service name is answered with the name it most likely meant, once for a whole batch', () => {
+    userError(fpga('classify', join(IMAGES, 'cat.bmp'), join(IMAGES, 'bird.bmp'), '--service', 'catz'), /^fpga: no service named "catz": did you mean "cats"\?\n$/);
+    userError(fpga('keys', 'cat'), /no service named "cat": did you mean "cats"\?/);
+    userError(fpga('delete', 'cts'), /no service named "cts": did you mean "cats"\?/);
+    userError(fpga('keys', 'zebra'), /^fpga: no service named "zebra"\n$/);
+  });
+
+  test('deploy of a file that is no model names it and says what to give', () => {
+    userError(fpga('deploy', 'README.md', '--name', 'docs'), /^fpga: README\.md is not a model to deploy: not a zip archive.*; give a model_def\.zip \("fpga package" writes one\) or a \*\.pipeline\.json\n$/);
+    userError(fpga('deploy', 'examples', '--name', 'docs'), /^fpga: examples is a folder; give a model_def\.zip/);
+  });
+
   test('keys --json, and --regenerate replaces only the chosen key', () => {
     const before = JSON.parse(ok(fpga('keys', 'cats', '--json'))) as { primary: string; secondary: string };
     assert.match(before.primary, /^[A-Za-z0-9_-]{43}$/);
@@ -115,6 +145,8 @@ describe('fpga against the local service host', () => {
   test('a model in use cannot be deleted; after the service goes, it can', () => {
     const models = JSON.parse(ok(fpga('models', '--json'))) as { id: string }[];
     assert.deepEqual(models.map((m) => m.id), ['mobilenet-imagenet:1']);
+    userError(fpga('models', 'delete', 'mobilenet-imagenet'), /no model "mobilenet-imagenet" is registered: did you mean "mobilenet-imagenet:1"\? A model id is <name>:<version>/);
+    userError(fpga('models', 'delete', 'mobilenet-imagenet:2'), /no model "mobilenet-imagenet:2" is registered: did you mean "mobilenet-imagenet:1"\?/);
     userError(fpga('models', 'delete', 'mobilenet-imagenet:1'), /used by service cats/);
     assert.match(ok(fpga('delete', 'cats')), /deleted service cats/);
     // Deleting is asynchronous (in-flight requests finish first): wait for it.
@@ -131,14 +163,18 @@ describe('fpga against the local service host', () => {
 });
 
 describe('npm start (the main command)', () => {
-  test('packages, deploys, classifies the given images, prints their top 5 and cleans up', () => {
+  test('with no variable set, packages, deploys on ../shared/models, classifies the given images, prints their top 5 and cleans up', () => {
+    const env = { ...process.env };
+    delete env.FPGA_MODEL_STORE;
+    delete env.FPGA_STATE_DIR;
     const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'start.mjs'), join(IMAGES, 'parrot.jpg'), join(IMAGES, 'bird.bmp')], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, FPGA_MODEL_STORE: join(SHARED, 'models') },
+      env,
     });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /\$ fpga package/);
+    assert.match(run.stdout, new RegExp(`\\$ fpga deploy .* --model-store ${join(SHARED, 'models').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
     assert.match(run.stdout, /1\s+[\d.]+%\s+88\s+macaw/);
     assert.match(run.stdout, /1\s+[\d.]+%\s+19\s+chickadee/);
     assert.match(run.stdout, /deleted service mobilenet-demo/);

@@ -190,7 +190,8 @@ describe('fpga featurizers pull', () => {
   });
 
   test('an unknown featurizer exits 1; a missing name is bad usage (2)', () => {
-    assertOneLineUserError(fpga('featurizers', 'pull', 'resnet5O'), /^fpga: unknown featurizer "resnet5O": the catalog has resnet50, /);
+    assertOneLineUserError(fpga('featurizers', 'pull', 'resnet5O'), /^fpga: unknown featurizer "resnet5O": did you mean "resnet50"\? The catalog has resnet50, /);
+    assertOneLineUserError(fpga('featurizers', 'pull', 'inception'), /^fpga: unknown featurizer "inception": the catalog has resnet50, /);
     assert.equal(fpga('featurizers', 'pull').code, 2);
   });
 });

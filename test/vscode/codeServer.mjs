@@ -70,6 +70,9 @@ export async function startCodeServer({ name, prepareWorkspace, env = () => ({})
     XDG_DATA_HOME: join(scratch, 'xdg-data'),
     // The extension host inherits this; the setting above says the same.
     FPGA_MODEL_STORE: modelStore,
+    // The Local workspace's state folder, shared by the extension and the CLI (default
+    // ~/.fpga/local-host): a scratch one per run, where stopLocalHosts finds its host.
+    FPGA_STATE_DIR: join(scratch, 'local-host'),
     ...env(scratch),
   };
   const extensionsDir = join(scratch, 'extensions');

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SHARED, elapsed, log } from './paths.mjs';
 import {
-  EXTENSION_ID, assertInstalled, launchBrowser, printLogs, removeScratch, startCodeServer, stopCodeServer, stopLocalHosts, workbenchUrl,
+  assertInstalled, launchBrowser, printLogs, removeScratch, startCodeServer, stopCodeServer, stopLocalHosts, workbenchUrl,
 } from './codeServer.mjs';
 
 const TIMEOUT_MS = Number(process.env.FPGA_INTEGRATION_TIMEOUT_MS ?? 240_000);
@@ -33,8 +33,8 @@ try {
     env: (scratch) => ({
       FPGA_EXTENSION_ROOT: ROOT,
       FPGA_INTEGRATION_RESULTS: join(scratch, 'results.txt'),
-      // Where the extension's local host keeps its state: its global storage in this user-data dir.
-      FPGA_LOCAL_HOST_STATE: join(scratch, 'user-data', 'User', 'globalStorage', EXTENSION_ID, 'local-host'),
+      // The state folder the extension and the CLI share (codeServer.mjs sets FPGA_STATE_DIR to it).
+      FPGA_LOCAL_HOST_STATE: join(scratch, 'local-host'),
     }),
   });
 } catch (error) {

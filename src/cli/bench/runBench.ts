@@ -216,7 +216,7 @@ async function httpRows(packaged: { name: string; zip: Buffer }[], image: Buffer
     ...(options.calibration !== undefined ? ['--calibration', options.calibration] : []),
   ];
   const host = await findOrStartHost(stateDir, { cliPath: options.cliPath, modelStore: options.modelStore, serveArgs });
-  const workspace = new LocalWorkspace(host);
+  const workspace = new LocalWorkspace(host, stateDir);
   const rows: BenchRow[] = [];
   let memory: MemorySoak | undefined;
   try {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../../common/errors';
 import { ENGINE_PREFERENCES } from '../../runtime/engines/stageEngine';
 import type { EnginePreference } from '../../runtime/engines/stageEngine';
-import { resolveModelStore } from '../../runtime/modelStore';
+import { chosenModelStore, resolveModelStore } from '../../runtime/modelStore';
 import { markdownReport } from '../bench/report';
 import { runBench } from '../bench/runBench';
 import { positiveInteger } from '../options';
@@ -37,7 +37,7 @@ export function registerBench(program: Command): void {
     .description('measure latency and throughput of the example pipelines: raw model, whole runtime, and over HTTP')
     .option('--pipeline <file...>', 'pipeline files to measure (default: examples/mobilenet and examples/resnet50)')
     .option('--image <file>', 'JPEG to classify (default: ../shared/images/hot_dog.jpg)')
-    .option('--model-store <dir>', 'model store (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
+    .option('--model-store <dir>', 'model store (default: $FPGA_MODEL_STORE, else ../shared/models beside the checkout when it exists, else ~/.fpga/models)')
     .option('--seconds <s>', 'minimum measuring time per row', positiveInteger, 5)
     .option('--min-iterations <n>', 'minimum measured calls per row', positiveInteger, 20)
     .option('--concurrency <n...>', 'concurrent HTTP callers, one row each', (v: string, all: number[] | undefined) => [...(all ?? []), positiveInteger(v)])
@@ -53,7 +53,7 @@ export function registerBench(program: Command): void {
       const report = await runBench({
         pipelines: options.pipeline ?? [join(root, 'examples', 'mobilenet.pipeline.json'), join(root, 'examples', 'resnet50.pipeline.json')],
         image,
-        modelStore: resolveModelStore(options.modelStore),
+        modelStore: benchModelStore(root, options.modelStore),
         cliPath: process.argv[1] ?? '',
         seconds: options.seconds,
         minIterations: options.minIterations,
@@ -67,4 +67,14 @@ export function registerBench(program: Command): void {
       if (options.json) printJson(report);
       else process.stdout.write(markdownReport(report));
     });
+}
+
+/**
+ * The store the bench reads: the one chosen (flag or $FPGA_MODEL_STORE), else the checkout's
+ * ../shared/models when it exists (the bench measures the examples beside it, as it takes its
+ * image from ../shared/images), else the default store.
+ */
+function benchModelStore(root: string, explicit: string | undefined): string {
+  const shared = join(root, '..', 'shared', 'models');
+  return chosenModelStore(explicit) ?? (existsSync(shared) ? shared : resolveModelStore());
 }

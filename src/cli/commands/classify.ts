@@ -13,7 +13,7 @@ export function registerClassify(program: Command): void {
       .argument('<image...>', 'image files (JPEG, PNG, BMP, GIF, WebP)')
       .requiredOption('-s, --service <service>', 'service name')
       .option('--top <k>', 'how many classes (default: the pipeline\'s topK)', positiveInteger)
-      .option('--json', 'print [{"image","predictions","timings_ms","backend"}]'),
+      .option('--json', 'print [{"image","predictions","timings_ms","backend"}], and {"image","error"} for an image that could not be classified'),
   ).action(async (images: string[], options: ClassifyImagesOptions & StateOption) => {
     await classifyImages(await runningWorkspace(options.state), images, options);
   });

@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../common/errors';
 import { serviceNameProblem } from '../../common/serviceName';
+import { ModelDefError, readModelDef } from '../../pipeline/modelDefReader';
 import { packagePipeline } from '../../pipeline/packager';
 import { findOrStartHost } from '../../workspaces/local/hostLauncher';
 import { LocalWorkspace } from '../../workspaces/local/localWorkspace';
 import type { ServiceInfo } from '../../workspaces/workspace';
-import { withStateOption } from '../localHost';
+import { readInputFile } from '../inputFile';
+import { modelStoreMismatch, withStateOption } from '../localHost';
 import type { StateOption } from '../localHost';
-import { positiveInteger } from '../options';
+import { port, positiveInteger } from '../options';
 import { printJson } from '../output';
 
 interface DeployOptions extends StateOption {
@@ -19,6 +20,7 @@ interface DeployOptions extends StateOption {
   modelStore?: string;
   maxBatchSize?: number;
   maxDelayMs?: number;
+  port?: number;
 }
 
 const POLL_MS = 250;
@@ -32,6 +34,7 @@ export function registerDeploy(program: Command): void {
       .requiredOption('-n, --name <service>', 'service name: 3–32 lowercase letters, digits and "-"')
       .option('--no-wait', 'return at once instead of waiting until the service is Healthy or Failed')
       .option('--model-store <dir>', 'model store for a host this command starts (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
+      .option('--port <n>', 'port for a host this command starts (default: the port its last host used, when free)', port)
       .option('--max-batch-size <n>', 'largest batch the service runs at once', positiveInteger)
       .option('--max-delay-ms <ms>', 'longest a request waits for others to batch with', positiveInteger)
       .option('--json', 'print the service as JSON'),
@@ -39,8 +42,15 @@ export function registerDeploy(program: Command): void {
     const problem = serviceNameProblem(options.name);
     if (problem) throw new UserError(problem);
     const zip = await modelBytes(model);
-    const host = await findOrStartHost(options.state, { cliPath: process.argv[1] ?? '', modelStore: options.modelStore });
-    const workspace = new LocalWorkspace(host);
+    const host = await findOrStartHost(options.state, {
+      cliPath: process.argv[1] ?? '',
+      ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
+    // Said before the deploy, not only if it fails: a service that loads may still read other weights than the caller meant.
+    const mismatch = modelStoreMismatch(host, options.state, options.modelStore);
+    if (mismatch) process.stderr.write(`note: ${mismatch}\n`);
+    const workspace = new LocalWorkspace(host, options.state);
     const registered = await workspace.registerModel(zip);
     let service = await workspace.deployService(options.name, registered.id, {
       ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
@@ -53,11 +63,19 @@ export function registerDeploy(program: Command): void {
   });
 }
 
+const WHAT_TO_DEPLOY = 'a model_def.zip ("fpga package" writes one) or a *.pipeline.json';
+
+/** The zip to register, checked here first so that a wrong file is named before any host starts. */
 export async function modelBytes(path: string): Promise<Buffer> {
   if (path.endsWith('.pipeline.json')) return (await packagePipeline(path)).zip;
-  return readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(error.code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path}: ${error.code ?? error.message}`);
-  });
+  const zip = await readInputFile(path, WHAT_TO_DEPLOY);
+  try {
+    readModelDef(zip);
+  } catch (error) {
+    if (error instanceof ModelDefError) throw new UserError(`${path} is not a model to deploy: ${error.message}; give ${WHAT_TO_DEPLOY}`);
+    throw error;
+  }
+  return zip;
 }
 
 /** Polls until the service leaves Transitioning. */

@@ -7,15 +7,15 @@ import { UserError } from '../../common/errors';
 import { DEFAULTS, startHost } from '../../service/host';
 import { SERVICE_NAME_ENV, startSingleModelServer } from '../../service/singleModelServer';
 import type { LoadOutcome, RunningModelServer } from '../../service/singleModelServer';
-import { defaultStateDir } from '../../workspaces/local/hostFile';
+import { defaultStateDir } from '../../service/hostFile';
 import { keepRunningWhenPipesClose } from '../closedPipes';
-import { positiveInteger } from '../options';
+import { port, positiveInteger } from '../options';
 
 interface ServeOptions {
   state: string;
   model?: string;
   name?: string;
-  port: number;
+  port?: number;
   host: string;
   allowRemote?: boolean;
   modelStore?: string;
@@ -33,12 +33,6 @@ interface ServeOptions {
 /** Time given to whatever still holds the event loop after a graceful stop. */
 const EXIT_GRACE_MS = 2000;
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0–65535; 0 picks a free one).`);
-  return n;
-}
-
 function milliseconds(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 1000) throw new InvalidArgumentError(`"${value}" is not a whole number of milliseconds from 0 to 1000.`);
@@ -52,7 +46,7 @@ export function registerServe(program: Command): void {
     .option('--state <dir>', 'state folder: registered models, services and their keys, host.json', defaultStateDir())
     .option('--model <path>', 'serve only this model_def.zip, or the one zip beneath this folder (e.g. $AZUREML_MODEL_DIR): OIP v2 routes only, no management API, no state, no keys (the endpoint in front authenticates)')
     .option('--name <name>', `with --model: the name in /v2/models/<name> (default: $${SERVICE_NAME_ENV}, else the pipeline's name)`)
-    .option('--port <n>', 'port to listen on; 0 picks a free one', port, 0)
+    .option('--port <n>', 'port to listen on; 0 picks a free one (default: the port this state folder\'s host last used, when free; with --model, a free one)', port)
     .option('--host <address>', 'interface to listen on; anything but loopback needs --allow-remote', DEFAULTS.host)
     .option('--allow-remote', 'allow a --host other than loopback: every service is then reachable from the network, protected only by its keys')
     .option('--model-store <dir>', 'featurizer weights and label lists (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
@@ -81,7 +75,7 @@ export function registerServe(program: Command): void {
       process.on('unhandledRejection', onRejection);
       const host = await startHost({
         stateDir: options.state,
-        port: options.port,
+        ...(options.port !== undefined ? { port: options.port } : {}),
         host: options.host,
         allowRemote: options.allowRemote ?? false,
         ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
@@ -125,7 +119,7 @@ async function serveOneModel(options: ServeOptions, verbose: boolean, version: s
   const server = await startSingleModelServer({
     model: options.model ?? '',
     ...(options.name !== undefined ? { name: options.name } : {}),
-    port: options.port,
+    port: options.port ?? 0,
     host: options.host,
     allowRemote: options.allowRemote ?? false,
     ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { didYouMean } from '../../common/didYouMean';
 import { UserError } from '../../common/errors';
 import type { FeaturizerInfo } from '../../pipeline/featurizers';
 import { FEATURIZERS, findFeaturizer } from '../../pipeline/featurizers';
@@ -58,7 +59,10 @@ export function isKerasModelName(name: string): name is KerasModelName {
 /** A catalog entry by name, or a UserError listing the catalog. */
 export function catalogEntry(name: string): FeaturizerInfo {
   const info = findFeaturizer(name);
-  if (!info) throw new UserError(`unknown featurizer "${name}": the catalog has ${FEATURIZERS.map((f) => f.name).join(', ')}`);
+  if (!info) {
+    const suggestion = didYouMean(name, FEATURIZERS.map((f) => f.name));
+    throw new UserError(`unknown featurizer "${name}"${suggestion ? `${suggestion} The` : ': the'} catalog has ${FEATURIZERS.map((f) => f.name).join(', ')}`);
+  }
   return info;
 }
 

@@ -1,51 +1,68 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { UserError, messageOf } from '../../common/errors';
-import { stateFolderHolder } from '../../service/stateLock';
-import type { HostFile } from '../../workspaces/local/hostFile';
-import { findHost, stopHost } from '../../workspaces/local/hostLauncher';
+import { defaultStateDir } from '../../service/hostFile';
+import type { HostFile } from '../../service/hostFile';
+import { findHost, launchHost, stopHost } from '../../workspaces/local/hostLauncher';
+import { hostLogLinesAbout, hostLogPath, lastHostLogLine } from '../../workspaces/local/hostLog';
 import { LocalWorkspace } from '../../workspaces/local/localWorkspace';
+import { moveLegacyStateFolder } from '../../workspaces/local/savedState';
 import { getLog } from '../log';
-import { configuredModelStore } from '../modelStoreSetting';
+import { chosenModelStoreSetting, configuredModelStore } from '../modelStoreSetting';
 
-const HOST_CHANNEL = 'FPGA Local Host';
-const START_TIMEOUT_MS = 60_000;
-/** How long deactivate waits for the host to finish requests and save its state. */
+/** How long a stop waits for the host to finish requests and save its state. */
 const STOP_TIMEOUT_MS = 10_000;
-/** The host's recent output kept for Show Log on one service: enough for a session, bounded. */
-const RECENT_LINES = 5000;
+/** How often an adopted host is checked, so the tree and status bar notice one that went away. */
+const WATCH_MS = 15_000;
+
+export const STATE_FOLDER_SETTING = 'fpga.localHost.stateFolder';
+export const PORT_SETTING = 'fpga.localHost.port';
+export const KEEP_RUNNING_SETTING = 'fpga.localHost.keepRunning';
 
 export type LocalHostState = 'stopped' | 'starting' | 'running';
 
 const log = getLog('local-host');
 
 /**
- * The Local workspace's service host: a `fpga serve` child process the extension starts on
- * demand (or a host already serving the same state folder, e.g. left by an earlier window),
- * its output in the "FPGA Local Host" log, and its stop on deactivate when this extension
- * started it.
+ * The Local workspace's service host, one per user: the host of the state folder that the
+ * `fpga` CLI uses too (`$FPGA_STATE_DIR`, the fpga.localHost.stateFolder setting, else
+ * ~/.fpga/local-host). Every window adopts the host that is running; when none is, this
+ * window starts one in the background (hostLauncher.ts), which outlives window reloads and
+ * VS Code itself. With fpga.localHost.keepRunning off, the window that started the host
+ * stops it when that window closes.
  */
 export class LocalHost implements vscode.Disposable {
-  /** The host's state folder: registered models (`models/<sha256>.zip`), services, host.json. */
+  /** The host's state folder: registered models (`models/<sha256>.zip`), services, host.json, host.log. */
   readonly stateDir: string;
   private readonly changed = new vscode.EventEmitter<void>();
-  /** Fires when the host starts, stops or exits. */
+  /** Fires when the host starts, stops or goes away. */
   readonly onDidChange = this.changed.event;
   private host: HostFile | undefined;
-  private child: ChildProcess | undefined;
+  private cached: { host: HostFile; workspace: LocalWorkspace } | undefined;
   private starting: Promise<HostFile> | undefined;
-  private channel: vscode.LogOutputChannel | undefined;
+  /** This window launched the running host (what keepRunning=false stops on close). */
+  private startedHere = false;
   private lastExit: string | undefined;
-  private readonly recent: string[] = [];
-  /** Set when the user stopped it or it exited: the tree then offers Start instead of starting it again. */
+  /** Set when the user stopped it or it went away: the tree then offers Start instead of starting it again. */
   private stoppedOnPurpose = false;
+  private watch: NodeJS.Timeout | undefined;
+  /** Hosts already told about (pid and store), so that a mismatch is reported once, not at every refresh. */
+  private readonly storeWarnings = new Set<string>();
+  /** Settles once the models and services of an earlier version's own folder are in the shared one. */
+  private readonly legacyMoved: Promise<void>;
 
-  constructor(private readonly extensionUri: vscode.Uri, globalStorageUri: vscode.Uri) {
-    this.stateDir = join(globalStorageUri.fsPath, 'local-host');
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    globalStorageUri: vscode.Uri,
+  ) {
+    this.stateDir = defaultStateDir(vscode.workspace.getConfiguration().get<string>(STATE_FOLDER_SETTING));
+    const legacyDir = vscode.Uri.joinPath(globalStorageUri, 'local-host').fsPath;
+    this.legacyMoved = moveLegacyStateFolder(legacyDir, this.stateDir).then(
+      (moved) => {
+        if (moved) log.info(`moved the Local workspace of an earlier version from ${legacyDir} to ${this.stateDir}, which the fpga command line shares`);
+      },
+      (error: unknown) => log.warn(`the Local workspace of an earlier version stays in ${legacyDir}: ${messageOf(error)}`),
+    );
   }
 
   get state(): LocalHostState {
@@ -53,7 +70,7 @@ export class LocalHost implements vscode.Disposable {
     return this.starting ? 'starting' : 'stopped';
   }
 
-  /** Why the host last stopped when the extension did not stop it, for the tree and status bar. */
+  /** Why the host last went away when no window stopped it, for the tree and status bar. */
   get exitReason(): string | undefined {
     return this.lastExit;
   }
@@ -63,27 +80,26 @@ export class LocalHost implements vscode.Disposable {
     return !this.stoppedOnPurpose;
   }
 
+  /** The running host's workspace: one object per host, so that what it caches (service keys) lasts. */
   get workspace(): LocalWorkspace | undefined {
-    return this.host ? new LocalWorkspace(this.host) : undefined;
+    if (!this.host) return undefined;
+    if (this.cached?.host !== this.host) this.cached = { host: this.host, workspace: new LocalWorkspace(this.host, this.stateDir) };
+    return this.cached.workspace;
   }
 
   /**
    * The running host's workspace without starting one: adopts a host already serving the
-   * state folder, and notices when an adopted one (not our child, so no exit event) is gone.
+   * state folder (another window's, the CLI's, or one left from before a reload), and
+   * notices when the host it had is gone.
    */
   async attach(): Promise<LocalWorkspace | undefined> {
-    if (this.host && !this.child && !(await findHost(this.stateDir))) {
-      log.warn(`the local service host at ${this.host.url} is no longer answering`);
-      this.host = undefined;
-      this.lastExit = vscode.l10n.t('it stopped answering');
-      this.stoppedOnPurpose = true;
-      this.changed.fire();
-    }
+    await this.legacyMoved;
+    if (this.host && !(await findHost(this.stateDir))) await this.lost();
     if (!this.host && !this.starting) {
       const found = await findHost(this.stateDir);
       if (found && !this.host) {
-        this.host = found;
         log.info(`using the local service host already running at ${found.url} (pid ${found.pid})`);
+        this.adopt(found, false);
         this.changed.fire();
       }
     }
@@ -92,150 +108,165 @@ export class LocalHost implements vscode.Disposable {
 
   /** The running host's workspace, starting the host when none answers. */
   async start(): Promise<LocalWorkspace> {
-    if (this.host && (await findHost(this.stateDir))) return new LocalWorkspace(this.host);
+    const running = this.host && (await findHost(this.stateDir)) ? this.workspace : undefined;
+    if (running) return running;
     this.host = undefined;
     this.starting ??= this.launch().finally(() => {
       this.starting = undefined;
       this.changed.fire();
     });
     this.changed.fire();
-    return new LocalWorkspace(await this.starting);
+    await this.starting;
+    const started = this.workspace;
+    if (!started) throw new UserError(vscode.l10n.t('The local service host stopped right after it started; see its log (FPGA: Show Log).'));
+    return started;
   }
 
-  /** Stops the host (SIGTERM: it finishes requests in flight and saves its state). */
+  /** Stops the host (SIGTERM: it finishes requests in flight and saves its state), whoever started it. */
   async stop(): Promise<void> {
     this.stoppedOnPurpose = true;
     const host = this.host ?? (await findHost(this.stateDir));
-    this.host = undefined;
+    this.forget();
     if (host) {
       log.info(`stopping the local service host (pid ${host.pid})`);
       await stopHost(host, STOP_TIMEOUT_MS);
     }
-    this.child = undefined;
     this.changed.fire();
   }
 
-  /** On deactivate: stop the host only if this extension started it; another owner keeps its own. */
-  async stopIfStarted(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || !this.host) return;
-    log.info('stopping the local service host this window started');
-    try {
-      await stopHost(this.host, STOP_TIMEOUT_MS);
-    } catch (error) {
-      log.error('the local service host did not stop in time; killing it', error);
-      child.kill('SIGKILL');
-    }
-  }
-
-  showLog(): void {
-    this.output().show(true);
+  /** Stop, then start: how a host picks up a changed model store or port. */
+  async restart(): Promise<LocalWorkspace> {
+    await this.stop();
+    return this.start();
   }
 
   /**
-   * The lines of the host's output (since this window started it) that name `service`, or
-   * undefined when this window did not start the host and so never saw its output.
+   * On deactivate (window closed or reloaded, VS Code quitting): the host keeps running for
+   * the other windows, the CLI and the clients of its services, unless keepRunning is off and
+   * this window started it.
    */
-  linesAbout(service: string): string[] | undefined {
-    if (this.recent.length === 0 && !this.child) return undefined;
-    // Service names are lowercase letters, digits and '-': no regular-expression characters to escape.
-    const word = new RegExp(`(^|[^a-z0-9-])${service}($|[^a-z0-9-])`);
-    return this.recent.filter((line) => word.test(line));
+  async onDeactivate(): Promise<void> {
+    const keepRunning = vscode.workspace.getConfiguration().get<boolean>(KEEP_RUNNING_SETTING) ?? true;
+    if (keepRunning || !this.startedHere || !this.host) return;
+    log.info(`stopping the local service host this window started (${KEEP_RUNNING_SETTING} is off)`);
+    try {
+      await stopHost(this.host, STOP_TIMEOUT_MS);
+    } catch (error) {
+      log.error('the local service host did not stop in time', error);
+    }
+  }
+
+  /** Opens `<state>/host.log` (the output of the host, whichever window or command started it) at its end. */
+  showLog(): void {
+    void this.openLog().catch((error: unknown) => log.error(`cannot open ${hostLogPath(this.stateDir)}`, error));
+  }
+
+  /** The lines of host.log that name `service`: its loading, state changes, errors and requests. */
+  linesAbout(service: string): Promise<string[]> {
+    return hostLogLinesAbout(this.stateDir, service);
   }
 
   dispose(): void {
+    this.stopWatching();
     this.changed.dispose();
-    this.channel?.dispose();
   }
 
-  private output(): vscode.LogOutputChannel {
-    this.channel ??= vscode.window.createOutputChannel(HOST_CHANNEL, { log: true });
-    return this.channel;
+  private async openLog(): Promise<void> {
+    const path = hostLogPath(this.stateDir);
+    if (!existsSync(path)) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('The local service host has not written a log yet ({0}).', path));
+      return;
+    }
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true });
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    editor.revealRange(new vscode.Range(end, end));
   }
 
   private async launch(): Promise<HostFile> {
+    await this.legacyMoved;
     const existing = await findHost(this.stateDir);
     if (existing) {
       log.info(`using the local service host already running at ${existing.url} (pid ${existing.pid})`);
-      return this.adopt(existing);
+      return this.adopt(existing, false);
     }
-    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    const args = this.serveArgs();
-    log.info(`starting the local service host: ${args.join(' ')}`);
+    const port = vscode.workspace.getConfiguration().get<number>(PORT_SETTING) ?? 0;
+    const cliPath = vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath;
+    log.info(`starting the local service host for ${this.stateDir} (its output goes to ${hostLogPath(this.stateDir)})`);
     // The extension host's own runtime runs the CLI: no separate Node installation is needed.
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { host, started } = await launchHost(this.stateDir, {
+      cliPath,
+      modelStore: configuredModelStore(),
+      ...(port !== 0 ? { port } : {}),
     });
-    this.child = child;
-    this.stoppedOnPurpose = false;
-    this.lastExit = undefined;
-    const output = this.output();
-    // The host writes its progress to stderr too, so the level comes from what a line says.
-    const forward = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (line.trim() === '') continue;
-        this.recent.push(line);
-        if (this.recent.length > RECENT_LINES) this.recent.splice(0, this.recent.length - RECENT_LINES);
-        if (/\b(error|failed|unexpected)\b/i.test(line)) output.error(line);
-        else output.info(line);
-      }
-    };
-    child.stdout?.on('data', forward);
-    child.stderr?.on('data', forward);
-    let exit: string | undefined;
-    child.once('error', (error) => (exit = messageOf(error)));
-    child.once('exit', (code, signal) => {
-      exit = signal ? `stopped by ${signal}` : `exit code ${code ?? 'unknown'}`;
-      this.onExit(child, exit);
-    });
-
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      // Ours, or the host of another window or `fpga deploy` that won the state folder's lock
-      // (ours then exits, saying which host holds the folder).
-      const host = await findHost(this.stateDir);
-      if (host) {
-        log.info(`local service host listening at ${host.url} (pid ${host.pid})`);
-        if (host.pid !== child.pid) this.child = undefined;
-        return this.adopt(host);
-      }
-      if (exit !== undefined && !(await stateFolderHolder(this.stateDir))) {
-        throw new UserError(vscode.l10n.t('The local service host stopped while starting ({0}); see the FPGA Local Host log.', exit));
-      }
-      await sleep(100);
-    }
-    child.kill();
-    throw new UserError(vscode.l10n.t('The local service host did not start within {0} s; see the FPGA Local Host log.', START_TIMEOUT_MS / 1000));
+    log.info(`local service host listening at ${host.url} (pid ${host.pid}${started ? '' : ', started by another window or command'})`);
+    return this.adopt(host, started);
   }
 
-  private adopt(host: HostFile): HostFile {
+  private adopt(host: HostFile, startedHere: boolean): HostFile {
     this.host = host;
+    this.startedHere = startedHere;
     this.stoppedOnPurpose = false;
     this.lastExit = undefined;
+    this.startWatching();
+    this.warnIfOtherStore(host);
     return host;
   }
 
-  private onExit(child: ChildProcess, reason: string): void {
-    if (this.child !== child) return;
-    this.child = undefined;
-    const expected = this.stoppedOnPurpose;
-    this.host = undefined;
-    if (expected) {
-      log.info(`local service host stopped (${reason})`);
-    } else {
-      this.lastExit = reason;
-      this.stoppedOnPurpose = true;
-      log.error(`the local service host exited unexpectedly (${reason}); see the FPGA Local Host log`);
-    }
+  /** The host went away without this window stopping it (another window, `fpga stop`, a crash). */
+  private async lost(): Promise<void> {
+    const url = this.host?.url;
+    this.forget();
+    const last = await lastHostLogLine(this.stateDir);
+    this.lastExit = last ? vscode.l10n.t('it stopped answering; its log ends: {0}', last) : vscode.l10n.t('it stopped answering');
+    this.stoppedOnPurpose = true;
+    log.warn(`the local service host at ${url ?? '?'} is no longer answering; see ${hostLogPath(this.stateDir)}`);
     this.changed.fire();
   }
 
-  private serveArgs(): string[] {
-    const config = vscode.workspace.getConfiguration();
-    const store = configuredModelStore();
-    const port = config.get<number>('fpga.localHost.port') ?? 0;
-    const cli = vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath;
-    return [cli, 'serve', '--state', this.stateDir, '--model-store', store, ...(port !== 0 ? ['--port', String(port)] : [])];
+  private forget(): void {
+    this.host = undefined;
+    this.startedHere = false;
+    this.stopWatching();
+  }
+
+  private startWatching(): void {
+    this.stopWatching();
+    this.watch = setInterval(() => {
+      if (this.host) void findHost(this.stateDir).then((found) => (found || !this.host ? undefined : this.lost()));
+    }, WATCH_MS);
+    this.watch.unref();
+  }
+
+  private stopWatching(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = undefined;
+  }
+
+  /**
+   * A host keeps the model store it started with. When the store chosen in this window
+   * differs, say which store the host reads and offer the restart that changes it.
+   */
+  private warnIfOtherStore(host: HostFile): void {
+    const wanted = chosenModelStoreSetting();
+    if (wanted === undefined || host.modelStore === '' || host.modelStore === wanted) return;
+    const key = `${host.pid}:${wanted}`;
+    if (this.storeWarnings.has(key)) return;
+    this.storeWarnings.add(key);
+    log.warn(`the local service host (pid ${host.pid}) reads the model store ${host.modelStore}, not ${wanted}`);
+    const restart = vscode.l10n.t('Restart Host');
+    void vscode.window
+      .showWarningMessage(
+        vscode.l10n.t('The local service host reads the model store {0}, not {1} (fpga.modelStore): it keeps the store it started with until it restarts.', host.modelStore, wanted),
+        restart,
+      )
+      .then(async (choice) => {
+        if (choice !== restart) return;
+        try {
+          await this.restart();
+        } catch (error) {
+          void vscode.window.showErrorMessage(messageOf(error));
+        }
+      });
   }
 }

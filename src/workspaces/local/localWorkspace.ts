@@ -1,5 +1,4 @@
 /** The Local workspace: models and services of the service host on this machine. */
-import { readFile } from 'node:fs/promises';
 import { ScoringTargets } from '../oipClassify';
 import type {
   CallOptions,
@@ -14,14 +13,10 @@ import type {
   Workspace,
 } from '../workspace';
 import { HostClient } from './hostClient';
+import { hostLogLinesAbout } from './hostLog';
 import type { HostFile } from './hostFile';
 
 export const LOCAL_WORKSPACE_ID = 'local';
-
-export interface LocalWorkspaceOptions {
-  /** The host's log file, for `serviceLogs`; without it only the host's own output has them. */
-  logFile?: string;
-}
 
 export class LocalWorkspace implements Workspace {
   readonly id = LOCAL_WORKSPACE_ID;
@@ -35,7 +30,8 @@ export class LocalWorkspace implements Workspace {
 
   constructor(
     host: HostFile,
-    private readonly options: LocalWorkspaceOptions = {},
+    /** The host's state folder, where its log is. */
+    private readonly stateDir: string,
   ) {
     this.client = new HostClient(host);
   }
@@ -93,9 +89,7 @@ export class LocalWorkspace implements Workspace {
 
   async serviceLogs(name: string, options: LogOptions = {}): Promise<string> {
     await this.getService(name, options);
-    if (!this.options.logFile) return '';
-    const text = await readFile(this.options.logFile, 'utf8').catch(() => '');
-    const lines = text.split('\n').filter((line) => line.includes(name));
-    return (options.tail === undefined ? lines : lines.slice(-options.tail)).join('\n');
+    return (await hostLogLinesAbout(this.stateDir, name, options.tail === undefined ? {} : { tail: options.tail })).join('\n');
   }
+
 }

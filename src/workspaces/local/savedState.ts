@@ -3,8 +3,10 @@
  * Workspaces view shows its welcome (template, example, walkthrough) only when nothing was
  * ever left registered or deployed there.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { stateFolderHolder } from '../../service/stateLock';
 import { parseState } from '../../service/stateStore';
 
 /** True when `stateDir` holds models or services; a damaged state file counts as holding some (the host will say what is wrong). */
@@ -20,5 +22,22 @@ export async function hasSavedDeployments(stateDir: string): Promise<boolean> {
     return state.models.length > 0 || state.services.length > 0;
   } catch {
     return true;
+  }
+}
+
+/**
+ * Earlier versions of the extension kept the Local workspace in its own storage, apart from
+ * the CLI's. Moves that folder to the shared one, once, when the shared one holds nothing yet
+ * and no host runs on the old one; true when it moved. Anything else leaves both alone.
+ */
+export async function moveLegacyStateFolder(legacyDir: string, stateDir: string): Promise<boolean> {
+  if (!existsSync(join(legacyDir, 'state.json')) || existsSync(stateDir)) return false;
+  if (await stateFolderHolder(legacyDir)) return false;
+  await mkdir(dirname(stateDir), { recursive: true, mode: 0o700 });
+  try {
+    await rename(legacyDir, stateDir);
+    return true;
+  } catch {
+    return false; // another file system, or raced by another window: the old folder stays where it was
   }
 }

@@ -1,5 +1,5 @@
 /** Pipeline files and tiny TensorFlow.js models written to fresh temporary folders. */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -9,8 +9,32 @@ import type { PreprocessServiceStage } from '../../../src/pipeline/serviceDef';
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 export const EXAMPLES = join(REPO_ROOT, 'examples');
 
+/** Every folder tempDir made in this test process: removed when the process exits. */
+const madeFolders: string[] = [];
+
+/**
+ * A fresh folder under the temporary directory, removed (with anything in it) when the test
+ * file's process exits — pass or fail — so a run of the suite leaves nothing behind. A local
+ * service host a test left running in it (a state folder's host.json names its pid) is
+ * killed first: its folder is about to go.
+ */
 export function tempDir(prefix = 'fpga-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (madeFolders.length === 0) process.once('exit', removeMadeFolders);
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeFolders.push(dir);
+  return dir;
+}
+
+function removeMadeFolders(): void {
+  for (const dir of madeFolders) {
+    try {
+      const { pid } = JSON.parse(readFileSync(join(dir, 'host.json'), 'utf8')) as { pid?: unknown };
+      if (typeof pid === 'number' && pid !== process.pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // No host.json, or its host is gone already.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function writeJson(path: string, value: unknown): string {

@@ -36,7 +36,7 @@ export class InferenceBackend {
       cliPath: this.options.cliPath ?? join(REPO_ROOT, 'dist', 'cli.js'),
       ...(this.options.modelStore ? { modelStore: this.options.modelStore } : {}),
     });
-    const workspace = new LocalWorkspace(this.host);
+    const workspace = new LocalWorkspace(this.host, this.options.stateDir);
     const model = await workspace.registerModel(zip);
     let service = await workspace.deployService(serviceName, model.id);
     while (service.state === 'Transitioning') {
@@ -50,7 +50,7 @@ export class InferenceBackend {
 
   async stopService(serviceName: string): Promise<void> {
     if (!this.host) return;
-    await new LocalWorkspace(this.host).deleteService(serviceName).catch(() => undefined);
+    await new LocalWorkspace(this.host, this.options.stateDir).deleteService(serviceName).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { escapeControlCharacters } from '../common/displayText';
 import { isUserError, messageOf } from '../common/errors';
 import { registerAzure } from './commands/azure';
+import { registerWorkspaces } from './commands/workspaces';
 import { registerBench } from './commands/bench';
 import { registerClassify } from './commands/classify';
 import { registerDeleteService } from './commands/deleteService';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerServe(program);
+  registerWorkspaces(program);
   registerAzure(program);
   overrideExits(program);
   return program;

@@ -52,17 +52,12 @@ async function localServices(): Promise<{ name: string; state: string }[]> {
 
 /** A Healthy service's node in the Workspaces tree, as a right-click would pass it to a command. */
 async function healthyServiceNode(): Promise<unknown> {
-  const tree = (extension().exports as FpgaExtensionApi).workspacesTree;
-  const labelOf = async (node: unknown): Promise<string> => {
-    const { label } = await tree.getTreeItem(node);
-    return typeof label === 'string' ? label : (label?.label ?? '');
-  };
-  const roots = (await tree.getChildren(undefined)) ?? [];
+  const roots = (await tree().getChildren(undefined)) ?? [];
   for (const root of roots) {
     if ((await labelOf(root)) !== 'Local (this machine)') continue;
-    for (const group of (await tree.getChildren(root)) ?? []) {
+    for (const group of (await tree().getChildren(root)) ?? []) {
       if ((await labelOf(group)) !== 'Services') continue;
-      for (const node of (await tree.getChildren(group)) ?? []) if ((await tree.getTreeItem(node)).contextValue === 'service.healthy') return node;
+      for (const node of (await tree().getChildren(group)) ?? []) if ((await tree().getTreeItem(node)).contextValue === 'service.healthy') return node;
     }
   }
   throw new Error('no Healthy service node in the tree');
@@ -101,6 +96,20 @@ async function acceptUntilSettled<T>(what: string, pending: Thenable<T>): Promis
     120_000,
   );
   return done;
+}
+
+const tree = (): FpgaExtensionApi['workspacesTree'] => (extension().exports as FpgaExtensionApi).workspacesTree;
+
+async function labelOf(node: unknown): Promise<string> {
+  const { label } = await tree().getTreeItem(node);
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
+
+/** The child of `parent` (undefined: a root) with this label; fails naming the labels there are. */
+async function childNamed(parent: unknown, label: string): Promise<unknown> {
+  const children = (await tree().getChildren(parent)) ?? [];
+  for (const child of children) if ((await labelOf(child)) === label) return child;
+  throw new Error(`no "${label}" among ${(await Promise.all(children.map(labelOf))).join(', ')}`);
 }
 
 export const extensionTests: TestCase[] = [
@@ -257,20 +266,10 @@ export const extensionTests: TestCase[] = [
   {
     name: 'the tree shows the Local workspace with the deployed service, Healthy',
     run: async () => {
-      const tree = (extension().exports as FpgaExtensionApi).workspacesTree;
-      const labelOf = async (node: unknown): Promise<string> => {
-        const { label } = await tree.getTreeItem(node);
-        return typeof label === 'string' ? label : (label?.label ?? '');
-      };
-      const childNamed = async (parent: unknown, label: string): Promise<unknown> => {
-        const children = (await tree.getChildren(parent)) ?? [];
-        for (const child of children) if ((await labelOf(child)) === label) return child;
-        throw new Error(`no "${label}" among ${(await Promise.all(children.map(labelOf))).join(', ')}`);
-      };
       const services = await childNamed(await childNamed(undefined, 'Local (this machine)'), 'Services');
       const healthy = await waitFor('a Healthy service node', async () => {
-        for (const node of (await tree.getChildren(services)) ?? []) {
-          const item = await tree.getTreeItem(node);
+        for (const node of (await tree().getChildren(services)) ?? []) {
+          const item = await tree().getTreeItem(node);
           if (item.contextValue === 'service.healthy' && (await labelOf(node)).startsWith('mobilenet')) return item;
         }
         return undefined;
@@ -344,6 +343,47 @@ export const extensionTests: TestCase[] = [
       const reply = JSON.parse(stdout) as { outputs: { data: string[] }[] };
       const indices = (reply.outputs[0]?.data ?? []).map((entry) => Number(entry.split(':')[1]));
       assert.ok(indices.some((i) => CAT_CLASSES.includes(i)), `a cat class from curl: ${stdout}`);
+    },
+  },
+  {
+    name: 'Sign in to Azure lists the Azure Machine Learning workspaces, by subscription, with their models and services',
+    run: async () => {
+      await vscode.commands.executeCommand('fpga.signInToAzure');
+      const root = await childNamed(undefined, 'Azure Machine Learning');
+      const subscription = await childNamed(root, 'Fake Subscription One');
+      const workspace = await childNamed(subscription, 'fpga-ws');
+      assert.equal((await tree().getTreeItem(workspace)).contextValue, 'workspace.azure');
+      const groups = await Promise.all(((await tree().getChildren(workspace)) ?? []).map(labelOf));
+      assert.deepEqual(groups, ['Models', 'Services']);
+    },
+  },
+  {
+    name: 'Deploy to the Azure workspace registers the zip, creates an endpoint, and Classify Image classifies through its scoring URI',
+    run: async () => {
+      const workspaceId = process.env.FPGA_AZURE_WORKSPACE;
+      assert.ok(workspaceId, 'the tier runner names the fake workspace');
+      const pipeline = vscode.Uri.joinPath(workspaceFolder(), PIPELINE);
+      const deployed = await acceptUntilSettled(
+        'the Azure service name',
+        vscode.commands.executeCommand<{ name: string; state: string; scoring_uri: string } | undefined>('fpga.deploy', pipeline, undefined, { workspaceId }),
+      );
+      assert.equal(deployed?.state, 'Healthy', `the endpoint is Healthy, got ${JSON.stringify(deployed)}`);
+      const subscription = await childNamed(await childNamed(undefined, 'Azure Machine Learning'), 'Fake Subscription One');
+      const services = await childNamed(await childNamed(subscription, 'fpga-ws'), 'Services');
+      const node = await waitFor('the endpoint in the tree', async () => {
+        for (const child of (await tree().getChildren(services)) ?? []) if ((await labelOf(child)) === deployed.name) return child;
+        await vscode.commands.executeCommand('fpga.refresh');
+        return undefined;
+      });
+      assert.equal((await tree().getTreeItem(node)).contextValue, 'service.healthy');
+      const models = await childNamed(await childNamed(subscription, 'fpga-ws'), 'Models');
+      assert.ok(((await tree().getChildren(models)) ?? []).length >= 1, 'the registered model is listed');
+      // From a service node, Classify Image takes the image open in the editor.
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.joinPath(workspaceFolder(), IMAGE));
+      const outcome: unknown = await vscode.commands.executeCommand('fpga.classifyImage', node, undefined);
+      assert.ok(isClassifyOutcome(outcome), `classifyImage resolves with the panel's outcome, got ${JSON.stringify(outcome)}`);
+      assert.equal(outcome.type, 'result', `the panel shows a result, not: ${outcome.message ?? ''}`);
+      assert.ok(outcome.predictions?.some((p) => CAT_CLASSES.includes(p.index)), 'a cat class from the Azure endpoint');
     },
   },
 ];

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MISSING_IMAGE_MARK } from './helpers/fakeAzure/fakeArm';
@@ -64,6 +65,22 @@ describe('fpga azure (CLI against the fake ARM and authority)', () => {
       subscriptionId: '00000000-0000-0000-0000-000000000001',
       location: 'westeurope',
     });
+  });
+
+  test('fpga workspaces lists every provider through the registry: Azure signed in, Local says why it has none', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'fpga-workspaces-'));
+    try {
+      const run = await fpga(['workspaces', '--azure', '--json', '--state', state, ...cloud]);
+      const rows = json<{ id: string; kind: string; label: string; group: string | null }[]>(run);
+      assert.deepEqual(
+        rows.find((row) => row.id === fake.workspaceId),
+        { id: fake.workspaceId, kind: 'azure', label: 'fpga-ws', group: 'Fake Subscription One', description: 'fpga-rg · westeurope' },
+      );
+      assert.ok(rows.every((row) => row.kind === 'azure'), 'no local host runs for an empty state folder');
+      assert.match(run.stderr, /^note: Local \(this machine\): no local service host is running for /m);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   test('a wrong secret is one line that names the reason and never the secret', async () => {

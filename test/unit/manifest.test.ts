@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ERROR_CONTEXT, GROUP_CONTEXT, MODEL_CONTEXT, WORKSPACE_CONTEXT, serviceContextValue } from '../../src/ui/tree/presentation';
+import { ERROR_CONTEXT, GROUP_CONTEXT, MESSAGE_CONTEXT, MODEL_CONTEXT, PROVIDER_CONTEXT, WORKSPACE_CONTEXT, serviceContextValue } from '../../src/ui/tree/presentation';
 
 interface ManifestCommand {
   command: string;
@@ -186,7 +186,10 @@ void describe('package.json manifest', () => {
       MODEL_CONTEXT,
       ERROR_CONTEXT,
       WORKSPACE_CONTEXT.local,
-      WORKSPACE_CONTEXT.signIn,
+      WORKSPACE_CONTEXT.azure,
+      PROVIDER_CONTEXT.signedOut,
+      PROVIDER_CONTEXT.signedIn,
+      MESSAGE_CONTEXT,
       GROUP_CONTEXT.models,
       GROUP_CONTEXT.services,
       ...(['Healthy', 'Transitioning', 'Failed', 'Deleting'] as const).map(serviceContextValue),
@@ -204,8 +207,15 @@ void describe('package.json manifest', () => {
     assert.ok(commandsFor(MODEL_CONTEXT).includes('fpga.deploy'), 'models can be deployed');
     assert.ok(commandsFor(ERROR_CONTEXT).includes('fpga.refresh'), 'error nodes have a Retry action');
     assert.ok(commandsFor(WORKSPACE_CONTEXT.local).includes('fpga.refresh'), 'Local can be refreshed');
-    // Group nodes and the sign-in node are not items: no item action may fall back to a picker there.
-    for (const context of [GROUP_CONTEXT.models, GROUP_CONTEXT.services, WORKSPACE_CONTEXT.signIn]) {
+    assert.ok(commandsFor(WORKSPACE_CONTEXT.azure).includes('fpga.refresh'), 'an Azure workspace can be refreshed');
+    assert.ok(commandsFor(PROVIDER_CONTEXT.signedOut).includes('fpga.signInToAzure'), 'the Azure root offers sign-in');
+    assert.deepEqual(
+      commandsFor(PROVIDER_CONTEXT.signedIn).filter((c) => c !== 'fpga.refresh'),
+      ['fpga.selectAzureTenant', 'fpga.signOutOfAzure'],
+      'a signed-in Azure root offers tenant and sign-out',
+    );
+    // Group nodes and message nodes are not items: no item action may fall back to a picker there.
+    for (const context of [GROUP_CONTEXT.models, GROUP_CONTEXT.services, MESSAGE_CONTEXT]) {
       assert.deepEqual(commandsFor(context), [], `${context} carries item actions`);
     }
     for (const state of ['Transitioning', 'Failed', 'Deleting'] as const) {

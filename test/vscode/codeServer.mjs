@@ -34,7 +34,7 @@ async function freePort() {
  * One code-server in its own process group (server, extension host, file watcher and
  * whatever they spawn), with a fresh user-data dir, so nothing leaks between runs.
  */
-export async function startCodeServer({ name, prepareWorkspace, env = () => ({}), smokeTestDriver = false, installVsix }) {
+export async function startCodeServer({ name, prepareWorkspace, env = () => ({}), settings = {}, smokeTestDriver = false, installVsix }) {
   const scratch = mkdtempSync(join(tmpdir(), `fpga-${name}-`));
   // The opened folder is a copy made for this run: tests write into it.
   const workspace = join(scratch, 'workspace');
@@ -57,11 +57,16 @@ export async function startCodeServer({ name, prepareWorkspace, env = () => ({})
         'files.autoSave': 'off',
         'git.enabled': false,
         'fpga.modelStore': modelStore,
+        ...settings,
       },
       null,
       2,
     ),
   );
+  // Machine-scoped settings (the extension's endpoints, http.*) come from the server's machine
+  // settings in a remote window such as code-server's; user settings of that scope are ignored.
+  mkdirSync(join(userData, 'Machine'), { recursive: true });
+  writeFileSync(join(userData, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
   const serverEnv = {
     ...process.env,
     PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}`,

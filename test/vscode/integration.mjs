@@ -2,7 +2,9 @@
 // test/integration/) inside code-server's real extension host, with the checkout loaded as
 // the extension under development, and exits with the tests' result.
 // Usage: node test/vscode/integration.mjs   (after `npm run build` and `tsc -p .`)
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { ROOT, SHARED, elapsed, log } from './paths.mjs';
 import {
@@ -17,12 +19,30 @@ for (const file of [join(ROOT, 'dist', 'extension.js'), join(ROOT, 'dist', 'cli.
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build && npx tsc -p .\` first`);
 }
 
+/**
+ * The fake Azure (HTTPS ARM and Entra authority, Azurite as the datastore): the extension
+ * signs in to it with the azure-identity credential, as a service principal would.
+ */
+async function startFakeAzure() {
+  const script = join(ROOT, 'out', 'test', 'unit', 'helpers', 'fakeAzure', 'fakeAzureServer.js');
+  const child = spawn(process.execPath, [script, '--model-store', join(SHARED, 'models')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await Promise.race([
+    createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then(({ value }) => [value]),
+    new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`the fake Azure exited (${code}) before it started`)))),
+  ]);
+  const fake = JSON.parse(line);
+  log(`fake Azure: ARM ${fake.armEndpoint}, workspace ${fake.workspaceId}`);
+  return { ...fake, stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')))) };
+}
+
 const started = Date.now();
 let server;
 let browser;
+let azure;
 let exitCode = 1;
 const results = () => join(server.scratch, 'results.txt');
 try {
+  azure = await startFakeAzure();
   server = await startCodeServer({
     name: 'integration',
     smokeTestDriver: true,
@@ -33,12 +53,27 @@ try {
     env: (scratch) => ({
       FPGA_EXTENSION_ROOT: ROOT,
       FPGA_INTEGRATION_RESULTS: join(scratch, 'results.txt'),
+      FPGA_AZURE_WORKSPACE: azure.workspaceId,
+      // The extension host reads these at start: the fake's certificate and service principal.
+      NODE_EXTRA_CA_CERTS: azure.caCertPath,
+      AZURE_TENANT_ID: azure.tenantId,
+      AZURE_CLIENT_ID: azure.clientId,
+      AZURE_CLIENT_SECRET: azure.clientSecret,
       // The state folder the extension and the CLI share (codeServer.mjs sets FPGA_STATE_DIR to it).
       FPGA_LOCAL_HOST_STATE: join(scratch, 'local-host'),
     }),
+    settings: {
+      // VS Code's proxy support replaces Node's https agent, which then ignores NODE_EXTRA_CA_CERTS (the fake's certificate).
+      'http.proxySupport': 'off',
+      'fpga.azure.authentication': 'azureIdentity',
+      'fpga.azure.armEndpoint': azure.armEndpoint,
+      'fpga.azure.authorityHost': azure.authorityHost,
+      'fpga.azure.image': 'fpgatest.azurecr.io/fpga-serve:1',
+    },
   });
 } catch (error) {
   console.error(error);
+  await azure?.stop();
   process.exit(1);
 }
 try {
@@ -64,6 +99,7 @@ try {
   await browser?.context.close().catch(() => {});
   await stopCodeServer(server);
   await stopLocalHosts(server);
+  await azure.stop();
   removeScratch(server);
 }
 log(`integration tier ${exitCode === 0 ? 'passed' : 'FAILED'} in ${elapsed(started)}`);

@@ -58,8 +58,9 @@ async function pickFile(): Promise<vscode.Uri> {
   return uri;
 }
 
-/** Step 2: where to deploy. Skipped while there is only one workspace (Local, when not signed in to Azure). */
-async function pickWorkspace(command: CommandContext): Promise<Workspace> {
+/** Step 2: where to deploy: the workspace named by id (automation), else a pick, skipped while there is only one. */
+async function pickWorkspace(command: CommandContext, workspaceId: string | undefined): Promise<Workspace> {
+  if (workspaceId !== undefined) return command.workspaces.workspaceById(workspaceId);
   const targets = await command.workspaces.deployTargets();
   const [only] = targets;
   if (only && targets.length === 1) return only;
@@ -183,7 +184,9 @@ function announce(workspace: Workspace, service: ServiceInfo): void {
  * Resolves with the service as it settled (undefined when cancelled, invalid or no longer
  * waited for), which `executeCommand` callers such as integration tests receive.
  */
-export async function deploy(command: CommandContext, arg?: unknown): Promise<ServiceInfo | undefined> {
+export async function deploy(command: CommandContext, arg?: unknown, _selected?: unknown, options?: unknown): Promise<ServiceInfo | undefined> {
+  // Scripts and tests may name the workspace: executeCommand('fpga.deploy', uri, undefined, { workspaceId }).
+  const workspaceId = typeof options === 'object' && options !== null && 'workspaceId' in options && typeof options.workspaceId === 'string' ? options.workspaceId : undefined;
   const target = await chooseTarget(arg);
   let workspace: Workspace;
   let model: ModelInfo;
@@ -194,7 +197,7 @@ export async function deploy(command: CommandContext, arg?: unknown): Promise<Se
   } else {
     const source = await packageIfNeeded(command, target.uri);
     if (!source) return undefined;
-    const chosen = await pickWorkspace(command);
+    const chosen = await pickWorkspace(command, workspaceId);
     workspace = chosen;
     name = await askServiceName(command, workspace, source.displayName, source.pipelineName);
     model = await vscode.window.withProgress(

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ERROR_CONTEXT } from './presentation';
+import { ERROR_CONTEXT, MESSAGE_CONTEXT } from './presentation';
 import type { TreeNode } from './treeNode';
 
 /** A failure to load a part of the tree: says why, and clicking it (or its inline action) retries. */
@@ -39,7 +39,7 @@ export class MessageNode implements TreeNode {
     item.iconPath = new vscode.ThemeIcon(this.icon);
     if (this.command) item.command = this.command;
     if (this.tooltip) item.tooltip = this.tooltip;
-    item.contextValue = 'message';
+    item.contextValue = MESSAGE_CONTEXT;
     return item;
   }
 

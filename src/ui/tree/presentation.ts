@@ -23,7 +23,10 @@ const SERVICE_ICONS: Readonly<Record<ServiceState, IconSpec>> = {
 };
 
 /** Group nodes are `group.*`, so no item menu (`viewItem =~ /^service/`, `/^model/`) lands on them. */
-export const WORKSPACE_CONTEXT = { local: 'workspace.local', signIn: 'signIn' } as const;
+export const WORKSPACE_CONTEXT = { local: 'workspace.local', azure: 'workspace.azure' } as const;
+/** The root of a provider users sign in to, before and after signing in. */
+export const PROVIDER_CONTEXT = { signedOut: 'provider.azure', signedIn: 'provider.azure.signedIn' } as const;
+export const MESSAGE_CONTEXT = 'message';
 export const GROUP_CONTEXT = { models: 'group.models', services: 'group.services' } as const;
 export const MODEL_CONTEXT = 'model';
 export const ERROR_CONTEXT = 'error';

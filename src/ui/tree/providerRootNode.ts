@@ -4,6 +4,7 @@ import type { WorkspaceEntry } from '../../workspaces/registry';
 import { isWorkspaceError } from '../../workspaces/workspaceError';
 import type { ProviderUi, WorkspaceRegistry } from '../workspaceRegistry';
 import { ErrorNode, MessageNode } from './messageNodes';
+import { PROVIDER_CONTEXT } from './presentation';
 import type { RootNode, TreeNode } from './treeNode';
 import { WorkspaceGroupNode, WorkspaceNode } from './workspaceNode';
 
@@ -35,7 +36,7 @@ export class ProviderRootNode implements RootNode {
     const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `provider/${provider.kind}`;
     item.iconPath = new vscode.ThemeIcon('azure');
-    item.contextValue = this.ui.signedIn ? `provider.${provider.kind}.signedIn` : `provider.${provider.kind}`;
+    item.contextValue = this.ui.signedIn ? PROVIDER_CONTEXT.signedIn : PROVIDER_CONTEXT.signedOut;
     if (this.ui.account) item.description = this.ui.account;
     return item;
   }

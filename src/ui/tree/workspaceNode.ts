@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { WorkspaceEntry } from '../../workspaces/registry';
 import type { WorkspaceRegistry } from '../workspaceRegistry';
+import { WORKSPACE_CONTEXT } from './presentation';
 import { ModelsGroupNode } from './modelNodes';
 import { ServicesGroupNode } from './serviceNodes';
 import type { TreeNode } from './treeNode';
@@ -19,7 +20,7 @@ export class WorkspaceNode implements TreeNode {
     item.iconPath = new vscode.ThemeIcon('beaker');
     if (description) item.description = description;
     item.tooltip = workspace.id;
-    item.contextValue = `workspace.${workspace.kind}`;
+    item.contextValue = WORKSPACE_CONTEXT[workspace.kind];
     return item;
   }
 

@@ -106,6 +106,11 @@ export class WorkspaceRegistry implements vscode.Disposable {
     return this.pending.get(workspace.id) ?? new Map<string, PendingState>();
   }
 
+  /** The tree and the status bar show again what the workspaces hold, with the listings they have. */
+  reloadView(): void {
+    this.changed.fire();
+  }
+
   /** Call after every change a command makes: the tree and the status bar reload, and listings are asked again. */
   refresh(): void {
     for (const ui of this.uis) ui.forget?.();

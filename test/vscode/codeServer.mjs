@@ -78,6 +78,8 @@ export async function startCodeServer({ name, prepareWorkspace, env = () => ({})
     // The Local workspace's state folder, shared by the extension and the CLI (default
     // ~/.fpga/local-host): a scratch one per run, where stopLocalHosts finds its host.
     FPGA_STATE_DIR: join(scratch, 'local-host'),
+    // Features a training computes are cached per run, not in ~/.fpga/features.
+    FPGA_FEATURE_CACHE: join(scratch, 'features'),
     ...env(scratch),
   };
   const extensionsDir = join(scratch, 'extensions');

@@ -3,8 +3,9 @@
 // the extension under development, and exits with the tests' result.
 // Usage: node test/vscode/integration.mjs   (after `npm run build` and `tsc -p .`)
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { ROOT, SHARED, elapsed, log } from './paths.mjs';
 import {
@@ -46,9 +47,12 @@ try {
   server = await startCodeServer({
     name: 'integration',
     smokeTestDriver: true,
-    prepareWorkspace: (workspace) => {
+    prepareWorkspace: async (workspace) => {
       copyFileSync(join(ROOT, 'examples', 'mobilenet.pipeline.json'), join(workspace, 'mobilenet.pipeline.json'));
       for (const image of ['cat.bmp', 'bird.bmp', 'hot_dog.jpg']) copyFileSync(join(SHARED, 'images', image), join(workspace, image));
+      // A dataset of birds and cats (crops and mirrors of the shared photos, one folder per photo) to train on.
+      const { writePhotoDataset } = await import(pathToFileURL(join(ROOT, 'out', 'test', 'unit', 'helpers', 'trainingDataset.js')).href);
+      await writePhotoDataset(join(workspace, 'pets'));
     },
     env: (scratch) => ({
       FPGA_EXTENSION_ROOT: ROOT,
@@ -87,8 +91,19 @@ try {
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
   page.on('pageerror', (error) => log(`[page error] ${String(error).slice(0, 300)}`));
   await page.goto(workbenchUrl(server, { extensionDevelopmentPath: ROOT, extensionTestsPath: testsModule }));
+  // FPGA_INTEGRATION_SCREENSHOT=file.png: the workbench when the last test says so (it writes file.png.ready), to look at.
+  const screenshot = process.env.FPGA_INTEGRATION_SCREENSHOT;
+  const watcher = screenshot
+    ? setInterval(() => {
+        if (!existsSync(`${screenshot}.ready`)) return;
+        rmSync(`${screenshot}.ready`);
+        void page.screenshot({ path: screenshot });
+      }, 250)
+    : undefined;
   const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS))]);
+  clearInterval(watcher);
   if (existsSync(results())) process.stdout.write(readFileSync(results(), 'utf8'));
+  // FPGA_INTEGRATION_SCREENSHOT=file.png: the workbench as the last test left it, to look at.
   if (code === 'timeout') log(`integration tests did not finish within ${TIMEOUT_MS / 1000} s`);
   exitCode = code === 0 ? 0 : 1;
 } catch (error) {

@@ -76,18 +76,7 @@ export function registerServe(program: Command): void {
       const host = await startHost({
         stateDir: options.state,
         ...(options.port !== undefined ? { port: options.port } : {}),
-        host: options.host,
-        allowRemote: options.allowRemote ?? false,
-        ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
-        backend: options.backend,
-        engine: options.engine,
-        ...(options.threads !== undefined ? { threads: options.threads } : {}),
-        ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
-        ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
-        syntheticWeights: options.syntheticWeights ?? false,
-        maxBatchSize: options.maxBatchSize,
-        maxDelayMs: options.maxDelayMs,
-        queueLimit: options.queueLimit,
+        ...servingOptions(options),
         verbose,
         version: program.version() ?? 'dev',
       });
@@ -120,18 +109,7 @@ async function serveOneModel(options: ServeOptions, verbose: boolean, version: s
     model: options.model ?? '',
     ...(options.name !== undefined ? { name: options.name } : {}),
     port: options.port ?? 0,
-    host: options.host,
-    allowRemote: options.allowRemote ?? false,
-    ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
-    backend: options.backend,
-    engine: options.engine,
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
-    ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
-    syntheticWeights: options.syntheticWeights ?? false,
-    maxBatchSize: options.maxBatchSize,
-    maxDelayMs: options.maxDelayMs,
-    queueLimit: options.queueLimit,
+    ...servingOptions(options),
     verbose,
     version,
   });
@@ -151,6 +129,24 @@ async function serveOneModel(options: ServeOptions, verbose: boolean, version: s
 function reportLoad(server: RunningModelServer, outcome: LoadOutcome): void {
   if (outcome.state === 'ready') process.stdout.write(`model ${server.name} ready\n`);
   else if (outcome.state === 'failed') process.stderr.write(`model ${server.name} failed to load: ${outcome.error} (readiness stays 503; fix it and restart)\n`);
+}
+
+/** What the host and the single-model server take alike: where to listen, the engines, the batching. */
+function servingOptions(options: ServeOptions) {
+  return {
+    host: options.host,
+    allowRemote: options.allowRemote ?? false,
+    ...(options.modelStore !== undefined ? { modelStore: options.modelStore } : {}),
+    backend: options.backend,
+    engine: options.engine,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+    ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
+    syntheticWeights: options.syntheticWeights ?? false,
+    maxBatchSize: options.maxBatchSize,
+    maxDelayMs: options.maxDelayMs,
+    queueLimit: options.queueLimit,
+  };
 }
 
 /** The first SIGTERM or SIGINT stops gracefully; a second one stops at once. */

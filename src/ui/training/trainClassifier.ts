@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { FEATURIZERS } from '../../pipeline/featurizers';
+import { FEATURIZERS, findFeaturizer } from '../../pipeline/featurizers';
 import type { FeaturizerInfo } from '../../pipeline/featurizers';
 import { weightsState } from '../../runtime/featurizers/storeStatus';
 import { DEFAULT_HEAD_OPTIONS } from '../../training/head';
@@ -77,11 +77,14 @@ function progressMessage(event: TrainEvent): string | undefined {
  * notification showing loss and accuracy, then opens the report (with Open Pipeline and
  * Deploy). Resolves with the training result (undefined when cancelled before any choice).
  */
-export async function trainClassifier(command: CommandContext, arg?: unknown): Promise<TrainResult> {
+export async function trainClassifier(command: CommandContext, arg?: unknown, _selected?: unknown, options?: unknown): Promise<TrainResult> {
   const dataset = await chooseDataset(arg);
   const store = configuredModelStore();
-  const featurizer = await pickFeaturizer(store);
-  const epochs = await askEpochs();
+  // Scripts and tests may answer the questions: executeCommand('fpga.trainClassifier', folder, undefined, { featurizer, epochs }).
+  const given = (options ?? {}) as { featurizer?: unknown; epochs?: unknown };
+  const named = typeof given.featurizer === 'string' ? findFeaturizer(given.featurizer) : undefined;
+  const featurizer = named ?? (await pickFeaturizer(store));
+  const epochs = typeof given.epochs === 'number' && Number.isInteger(given.epochs) && given.epochs > 0 ? given.epochs : await askEpochs();
   const cliPath = vscode.Uri.joinPath(command.extensionUri, 'dist', 'cli.js').fsPath;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Training on {0}', path.basename(dataset.fsPath)), cancellable: true },

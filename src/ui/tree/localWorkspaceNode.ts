@@ -41,7 +41,7 @@ export class LocalWorkspaceNode implements RootNode {
       state === 'running'
         ? vscode.l10n.t('The local service host runs the services on this machine.\nState folder: {0}', this.host.stateDir)
         : this.host.exitReason
-          ? vscode.l10n.t('The local service host exited ({0}); see the FPGA Local Host log.', this.host.exitReason)
+          ? vscode.l10n.t('The local service host exited ({0}); see its log: host.log in {1}, or Show Host Log from the status bar.', this.host.exitReason, this.host.stateDir)
           : vscode.l10n.t('The local service host is not running.');
     return item;
   }

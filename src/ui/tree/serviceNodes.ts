@@ -61,11 +61,18 @@ export class ServicesGroupNode implements TreeNode {
       // Through the registry, so the status bar and the poller see every listing.
       const listing = this.registry.listServices(this.workspace);
       const listed = await Promise.race([listing, sleep(LIST_PATIENCE_MS).then(() => undefined)]);
+      const shown = listed ?? this.registry.lastServices(this.workspace) ?? [];
       if (!listed) {
-        const reload = (): void => this.registry.refresh();
-        listing.then(reload, reload);
+        // Reload once the slow listing is in, only if it changed what is shown: a workspace that
+        // always answers slowly (a remote one) must not reload the tree forever.
+        listing.then(
+          (services) => {
+            if (!sameServices(services, shown)) this.registry.reloadView();
+          },
+          () => this.registry.reloadView(),
+        );
       }
-      const { services, deploying } = withPending(listed ?? this.registry.lastServices(this.workspace) ?? [], this.registry.pendingServices(this.workspace));
+      const { services, deploying } = withPending(shown, this.registry.pendingServices(this.workspace));
       this.count = services.length + deploying.length;
       if (this.count === 0) return [new MessageNode(vscode.l10n.t('No services yet: right-click a *.pipeline.json and choose Deploy'), 'info')];
       const deployingRows = deploying.map(
@@ -76,4 +83,9 @@ export class ServicesGroupNode implements TreeNode {
       return [new ErrorNode(messageOf(error), this)];
     }
   }
+}
+
+function sameServices(a: readonly ServiceInfo[], b: readonly ServiceInfo[]): boolean {
+  const key = (services: readonly ServiceInfo[]): string => JSON.stringify(services.map((s) => [s.name, s.state, s.model, s.error]));
+  return key(a) === key(b);
 }

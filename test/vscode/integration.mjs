@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setInterval, clearInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { ROOT, SHARED, elapsed, log } from './paths.mjs';

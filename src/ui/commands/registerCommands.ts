@@ -18,12 +18,12 @@ import { packagePipeline } from './packagePipeline';
 import { pullFeaturizerWeights } from './pullFeaturizerWeights';
 import { refresh } from './refresh';
 import { regenerateKeys } from './regenerateKeys';
-import { revealModelZip } from './revealModelZip';
+import { revealModelZip } from '../localHost/revealModelZip';
 import type { CommandContext, CommandHandler } from './runCommand';
 import { runCommand } from './runCommand';
 import { showLog } from './showLog';
-import { startLocalHost } from './startLocalHost';
-import { stopLocalHost } from './stopLocalHost';
+import { startLocalHost } from '../localHost/startLocalHost';
+import { stopLocalHost } from '../localHost/stopLocalHost';
 import { evaluateOnFolder } from '../training/evaluateOnFolder';
 import { trainClassifier } from '../training/trainClassifier';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandContext } from './runCommand';
+import type { CommandContext } from '../commands/runCommand';
 
 /** FPGA: Start Local Host — starts (or adopts) the service host of the Local workspace. */
 export async function startLocalHost(command: CommandContext): Promise<void> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { serviceCount } from '../tree/presentation';
-import type { CommandContext } from './runCommand';
+import type { CommandContext } from '../commands/runCommand';
 
 /**
  * FPGA: Stop Local Host — asks first when services are running (their clients stop getting

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import { revealFile } from '../revealFile';
-import type { CommandContext } from './runCommand';
-import { modelTarget } from './treeTargets';
+import type { CommandContext } from '../commands/runCommand';
+import { modelTarget } from '../commands/treeTargets';
 
 /** FPGA: Reveal Model Zip — the workspace's stored copy of the model's zip, in the local host's state folder. */
 export async function revealModelZip(command: CommandContext, node?: unknown): Promise<void> {

@@ -48,7 +48,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
   const azurite = await startAzurite(options.azuritePort ?? 0);
   // A workspace's default datastore container exists from the workspace's creation on.
   await new ContainerClient(`${azurite.blobEndpoint}/${DATASTORE_CONTAINER}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).create();
-  const backend = new InferenceBackend({ stateDir: join(folder, 'inference-host'), ...(options.modelStore ? { modelStore: options.modelStore } : {}) });
+  const backend = new InferenceBackend({ stateDir: join(folder, 'inference-servers'), ...(options.modelStore ? { modelStore: options.modelStore } : {}) });
   const arm = new FakeArm({ certificate, azuriteHost: azurite.host, backend, ...options });
   await arm.listen(options.armPort ?? 0);
   const credential = tokenCredential(arm, certificate);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MISSING_IMAGE_MARK } from './helpers/fakeAzure/fakeArm';
+import { writePhotoDataset } from './helpers/trainingDataset';
 import { startFakeAzure } from './helpers/fakeAzure/fakeAzure';
 import type { FakeAzure } from './helpers/fakeAzure/fakeAzure';
 import { EXAMPLES, REPO_ROOT } from './helpers/fixtures';
@@ -121,6 +122,19 @@ describe('fpga azure (CLI against the fake ARM and authority)', () => {
     const text = await fpga(['azure', 'classify', join(IMAGES_DIR, 'hot_dog.jpg'), '--service', 'cli-hotdog', '--top', '2']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /hot_dog\.jpg\n#\s+confidence\s+index\s+label\n1\s+[\d.]+%\s+934 /);
+
+    // Evaluating the endpoint on a folder whose classes are ImageNet labels: its counts add up.
+    const dataset = await writePhotoDataset(mkdtempSync(join(tmpdir(), 'fpga-azure-eval-')), { 'Egyptian cat': ['cat.bmp'], 'hotdog, hot dog, red hot': ['hot_dog.jpg'] });
+    try {
+      const evaluation = json<{ images: number; per_class: { images: number }[]; confusion: number[][] }>(
+        await fpga(['evaluate', '--service', 'cli-hotdog', '--workspace', fake.workspaceId, dataset, '--json']),
+      );
+      assert.equal(evaluation.images, 12);
+      assert.equal(evaluation.per_class.reduce((sum, c) => sum + c.images, 0), 12);
+      assert.equal(evaluation.confusion.flat().reduce((sum, n) => sum + n, 0), 12);
+    } finally {
+      rmSync(dataset, { recursive: true, force: true });
+    }
 
     const keys = json<{ primary: string; secondary: string }>(await fpga(['azure', 'keys', 'cli-hotdog', '--json']));
     const regenerated = json<{ primary: string; secondary: string }>(await fpga(['azure', 'keys', 'cli-hotdog', '--regenerate', 'primary', '--json']));

@@ -11,6 +11,7 @@ import { evaluationReport } from '../../training/report/reports';
 import { standaloneReport } from '../../training/report/renderReport';
 import { whileInterruptible } from '../interrupt';
 import { runningWorkspace, withStateOption } from '../localHost';
+import { openWorkspace } from './azure/azureConnection';
 import type { StateOption } from '../localHost';
 import { positiveInteger } from '../options';
 import { printJson, table, terminalText } from '../output';
@@ -18,6 +19,8 @@ import { writeReport } from './train';
 
 interface EvaluateOptions extends StateOption {
   service?: string;
+  /** An Azure Machine Learning workspace's resource id: the service is its endpoint. */
+  workspace?: string;
   modelStore?: string;
   engine: EnginePreference;
   threads?: number;
@@ -36,6 +39,7 @@ export function registerEvaluate(program: Command): void {
       .argument('<model-or-dataset>', 'a *.pipeline.json or model_def.zip to run in this process; with --service, the dataset')
       .argument('[dataset]', 'folder with one subfolder of images per class, named as the model\'s labels')
       .option('-s, --service <name>', 'evaluate a service deployed on the local host instead')
+      .option('-w, --workspace <resource id>', 'with --service: the Azure Machine Learning workspace whose endpoint it is (signs in as "fpga azure" does)')
       .option('--model-store <dir>', 'featurizer weights and label lists (default: $FPGA_MODEL_STORE or ~/.fpga/models)')
       .addOption(new Option('--engine <name>', 'engine of the model stages when run in this process').choices([...ENGINE_PREFERENCES]).default('auto'))
       .option('--threads <n>', 'ONNX Runtime intra-op threads (default: every core)', positiveInteger)
@@ -44,6 +48,7 @@ export function registerEvaluate(program: Command): void {
       .option('--report <file.html>', 'also write the report as one self-contained HTML file')
       .option('--json', 'print {"accuracy", "images", "classes", "per_class", "confusion", "mistakes"}'),
   ).action(async (first: string, second: string | undefined, options: EvaluateOptions) => {
+    if (options.workspace !== undefined && options.service === undefined) throw new UserError('--workspace names where the service of --service runs: give --service <endpoint name> too');
     const { target, datasetRoot } = positionals(first, second, options.service);
     const dataset = await scanDataset(datasetRoot);
     requireImages(dataset);
@@ -87,7 +92,7 @@ async function openScorer(target: Target, options: EvaluateOptions): Promise<Sco
       ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
     });
   }
-  const workspace = await runningWorkspace(options.state);
+  const workspace = options.workspace === undefined ? await runningWorkspace(options.state) : await openWorkspace({ workspace: options.workspace }, new AbortController().signal);
   const service = await workspace.getService(target.service);
   if (service.state !== 'Healthy') throw new UserError(`service ${target.service} is ${service.state}${service.error ? ` (${service.error})` : ''}: evaluate a Healthy service`);
   // The one place the CLI classifies through a workspace for an evaluation.

@@ -9,15 +9,12 @@ import { UserError } from '../common/errors';
 import { readModelDef, readModelDefFile } from '../pipeline/modelDefReader';
 import type { ModelDef } from '../pipeline/modelDefReader';
 import { packagePipeline } from '../pipeline/packager';
-import { loadPipeline } from '../runtime/loadPipeline';
-import type { LoadPipelineOptions } from '../runtime/loadPipeline';
-import { topK } from '../runtime/topK';
 import type { Dataset, DatasetImage } from './dataset';
 import { evaluate } from './evaluation';
 import type { EvaluationWithPaths, Guess, ScoredImage } from './evaluation';
 
 /** How many guesses each mistake lists. */
-const TOP = 3;
+export const TOP = 3;
 
 export interface Scorer {
   /** What ran the model, for reports: `pipeline x on onnxruntime fp32`, `service y`. */
@@ -67,23 +64,6 @@ export async function readModelTarget(target: string): Promise<ModelDef> {
   return readModelDef((await packagePipeline(target)).zip);
 }
 
-/** The model run here, on the engines a service would use. */
-export async function pipelineScorer(modelDef: ModelDef, options: LoadPipelineOptions): Promise<Scorer> {
-  const pipeline = await loadPipeline(modelDef, options);
-  return {
-    description: `pipeline ${pipeline.name} in this process (${pipeline.backend}, ${pipeline.precision})`,
-    labels: pipeline.labels,
-    batchSize: 8,
-    score: async (images) => {
-      const tensors = [];
-      for (const image of images) tensors.push((await pipeline.prepare(image.bytes).catch(imageFailure(image.path))).tensor);
-      const { scores } = await pipeline.score(tensors);
-      return scores.map((row) => topK(row, pipeline.labels, TOP).map(({ label, score }) => ({ label, score })));
-    },
-    dispose: () => pipeline.dispose(),
-  };
-}
-
 /**
  * A deployed service, through whatever classifies with it (a workspace's classify call).
  * `classes`: how many it scores, when known (a service refuses a top larger than that).
@@ -102,7 +82,7 @@ export function serviceScorer(service: string, classes: number | null, classify:
   };
 }
 
-function imageFailure(path: string): (error: unknown) => never {
+export function imageFailure(path: string): (error: unknown) => never {
   return (error) => {
     throw error instanceof UserError ? new UserError(`${path}: ${error.message}`) : error;
   };

@@ -12,21 +12,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../runtime/backend';
+import type { HeadOptions } from './headOptions';
 import type { Random } from './random';
 import { seededRandom, shuffle } from './random';
 
-export interface HeadOptions {
-  epochs: number;
-  /** Units of the hidden layer; 0 for none (a single dense layer). */
-  hidden: number;
-  /** Fraction of the last layer's inputs dropped at each training step. */
-  dropout: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-}
-
-export const DEFAULT_HEAD_OPTIONS: Omit<HeadOptions, 'seed'> = { epochs: 20, hidden: 0, dropout: 0.2, batchSize: 16, learningRate: 0.001 };
 
 export interface Examples {
   /** One row of features per example. */

@@ -22,12 +22,13 @@ import { evaluate } from './evaluation';
 import type { Evaluation, ScoredImage } from './evaluation';
 import { findCatalogFeaturizer, openFeaturizer } from './featureExtractor';
 import type { ExtractionProgress, FeatureRequest, FeaturizerSetup } from './featureExtractor';
-import { DEFAULT_HEAD_OPTIONS, predictHead, trainHead } from './head';
-import type { DenseWeights, EpochStats, HeadOptions } from './head';
+import { predictHead, trainHead } from './head';
+import type { DenseWeights, EpochStats } from './head';
+import { DEFAULT_HEAD_OPTIONS, TRAINING_RECORD_FILE } from './headOptions';
+import type { HeadOptions } from './headOptions';
 import { splitDataset } from './split';
 import { HEAD_INPUT_TENSOR, HEAD_MODEL_FILE, HEAD_OUTPUT_TENSOR, writeHeadModel } from './headModel';
 
-export const TRAINING_RECORD_FILE = 'training.json';
 const LABELS_FILE = 'labels.txt';
 const HEAD_FOLDER = 'head';
 export const DEFAULT_VALIDATION_SPLIT = 0.2;

@@ -97,7 +97,9 @@ test('npm run package builds a .vsix holding only what the extension needs', asy
   const packageJson = JSON.parse((await vsix.file('extension/package.json')?.async('string')) ?? '{}') as { main: string };
   assert.equal(packageJson.main, './dist/extension.js');
 
-  // TensorFlow.js belongs to the service host's process; the extension itself activates light.
-  const extensionJs = (await vsix.file('extension/dist/extension.js')?.async('nodebuffer'))?.length ?? 0;
-  assert.ok(extensionJs > 0 && extensionJs < 1_000_000, `dist/extension.js is ${extensionJs} bytes`);
+  // TensorFlow.js belongs to the service host's (and fpga train's) process; the extension itself
+  // activates light. What it does bundle is the Azure SDK (identity, msal, storage-blob: ~0.8 MB).
+  const extensionJs = (await vsix.file('extension/dist/extension.js')?.async('string')) ?? '';
+  assert.ok(extensionJs.length > 0 && extensionJs.length < 1_600_000, `dist/extension.js is ${extensionJs.length} bytes`);
+  assert.ok(!extensionJs.includes('registerKernel'), 'TensorFlow.js is not bundled into the extension');
 });

@@ -9,7 +9,7 @@ import type { EnginePreference } from '../../runtime/engines/stageEngine';
 import { resolveModelStore } from '../../runtime/modelStore';
 import { trainingReport } from '../../training/report/reports';
 import { standaloneReport } from '../../training/report/renderReport';
-import { DEFAULT_HEAD_OPTIONS } from '../../training/head';
+import { DEFAULT_HEAD_OPTIONS } from '../../training/headOptions';
 import { DEFAULT_SEED, DEFAULT_VALIDATION_SPLIT, trainClassifier } from '../../training/trainClassifier';
 import type { TrainResult } from '../../training/trainClassifier';
 import { fraction, nonNegativeInteger, positiveInteger, positiveNumber } from '../options';

@@ -2,17 +2,13 @@
  * A seeded random number generator (mulberry32): training must give the same classifier
  * from the same dataset and seed, and Math.random cannot be seeded.
  */
+import { seededUniform } from '../runtime/featurizers/generatedWeights';
+
 export type Random = () => number;
 
+/** The generator the generated featurizer weights use, uniform in [0, 1). */
 export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededUniform(seed);
 }
 
 /** Fisher–Yates, in place. */

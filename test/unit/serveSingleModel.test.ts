@@ -5,7 +5,7 @@
  * model folder with no zip or several, and a clean stop on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,18 +13,15 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { locateModelZip } from '../../src/service/modelZipLocator';
 import { REPO_ROOT } from './helpers/fixtures';
+import { spawnWatched } from './helpers/watchedProcess';
+import type { WatchedProcess } from './helpers/watchedProcess';
 import { MODEL_STORE, binaryBody, bytesElements, call, errorOf, exampleZip, image, json, splitBinaryReply } from './helpers/serviceHelpers';
 import type { Reply } from './helpers/serviceHelpers';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const READY_TIMEOUT_MS = 60_000;
 
-interface ServerProcess {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type ServerProcess = WatchedProcess;
 
 const children: ChildProcess[] = [];
 const folders: string[] = [];
@@ -40,24 +37,7 @@ function run(args: string[], env: Record<string, string> = {}): ServerProcess {
 }
 
 function start(command: string, args: string[], env: Record<string, string>): ServerProcess {
-  const child = spawn(command, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, FPGA_MODEL_STORE: MODEL_STORE, FPGA_SERVICE_NAME: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const stdout: string[] = [];
-  let stderr = '';
-  let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    partial += chunk;
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    stdout.push(...lines);
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout, stderr: () => stderr, exited };
+  return spawnWatched(command, args, { cwd: REPO_ROOT, env: { ...process.env, FPGA_MODEL_STORE: MODEL_STORE, FPGA_SERVICE_NAME: '', ...env } }, children);
 }
 
 /** Waits for a stdout line matching `pattern`; fails with stderr if the process exits first. */

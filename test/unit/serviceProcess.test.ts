@@ -4,7 +4,7 @@
  * SIGTERM that lets an in-flight request finish.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,36 +13,21 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, tempDir } from './helpers/fixtures';
+import { spawnWatched } from './helpers/watchedProcess';
+import type { WatchedProcess } from './helpers/watchedProcess';
 import { Admin, HOTDOG_INDEX, MODEL_STORE, classify, exampleZip, image, json } from './helpers/serviceHelpers';
 import type { ClassifyView, Keys } from './helpers/serviceHelpers';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 
-interface HostProcess {
-  child: ChildProcess;
+interface HostProcess extends WatchedProcess {
   url: string;
-  stdout: string[];
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const children: ChildProcess[] = [];
 
-function run(args: string[]): { child: ChildProcess; stdout: string[]; stderr: () => string; exited: HostProcess['exited'] } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, FPGA_MODEL_STORE: MODEL_STORE }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const stdout: string[] = [];
-  let stderr = '';
-  let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    partial += chunk;
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    stdout.push(...lines);
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout, stderr: () => stderr, exited };
+function run(args: string[]): WatchedProcess {
+  return spawnWatched(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, FPGA_MODEL_STORE: MODEL_STORE } }, children);
 }
 
 async function serve(stateDir: string, extra: string[] = []): Promise<HostProcess> {

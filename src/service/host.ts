@@ -134,27 +134,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 async function startLocked(options: HostOptions, log: HostLog, bindHost: string, lock: StateLock): Promise<RunningHost> {
   const store = await StateStore.open(options.stateDir);
   await restrictStatePermissions(options.stateDir);
-  const modelStore = resolveModelStore(options.modelStore);
-  const engine = options.engine ?? 'auto';
-  const threads = options.threads ?? availableParallelism();
-  const engineText = describeHostEngine(engine, threads);
+  const engineOptions = pipelineEngineOptions(options);
+  const { modelStore } = engineOptions;
+  const engineText = describeHostEngine(engineOptions.engine, engineOptions.threads);
   const load = options.loadPipeline ?? loadInWorker;
   // One batch at a time across every service: each ONNX Runtime session already uses every core.
   const gate = new ComputeGate();
   const loader: PipelineLoader = async (model, onLost) => {
     if (!store.findModel(model.id)) throw new UserError(`model ${model.id} is not registered any more: delete this service and deploy a registered model`);
     const zip = await store.readZip(model);
-    return withHostStoreAdvice(modelStore, () => load(zip, readModelDef(zip), {
-      modelStore,
-      backend: options.backend ?? 'auto',
-      engine,
-      threads,
-      ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
-      ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
-      syntheticWeights: options.syntheticWeights ?? false,
-      gate,
-      onWorkerExit: onLost,
-    }));
+    return withHostStoreAdvice(modelStore, () => load(zip, readModelDef(zip), { ...engineOptions, gate, onWorkerExit: onLost }));
   };
   const batching = {
     maxBatchSize: options.maxBatchSize ?? DEFAULTS.maxBatchSize,
@@ -232,6 +221,22 @@ async function startLocked(options: HostOptions, log: HostLog, bindHost: string,
     return closing;
   };
   return { url: context.url, adminToken: context.adminToken, engine: engineText, restored, settled, close };
+}
+
+/** What the host and the single-model server take alike about engines. */
+export type EngineSettings = Pick<HostOptions, 'modelStore' | 'backend' | 'engine' | 'threads' | 'calibration' | 'compileCache' | 'syntheticWeights'>;
+
+/** Where and how a server's pipelines load and run: the store, the engine and its threads, from the options and their defaults. */
+export function pipelineEngineOptions(options: EngineSettings): Omit<WorkerPipelineOptions, 'gate' | 'onWorkerExit'> & { engine: EnginePreference; threads: number } {
+  return {
+    modelStore: resolveModelStore(options.modelStore),
+    backend: options.backend ?? 'auto',
+    engine: options.engine ?? 'auto',
+    threads: options.threads ?? availableParallelism(),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+    ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
+    syntheticWeights: options.syntheticWeights ?? false,
+  };
 }
 
 /** How `fpga serve` and the host's info describe where model stages run. */

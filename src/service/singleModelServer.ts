@@ -12,16 +12,14 @@
  * loaded. A model that fails to load leaves readiness at 503 with the error text.
  */
 import { stat, readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { UserError, isUserError, messageOf } from '../common/errors';
 import { sha256Hex } from '../common/hash';
 import { DEFAULT_ZIP_LIMITS, ModelDefError, readModelDef } from '../pipeline/modelDefReader';
 import type { ModelDef } from '../pipeline/modelDefReader';
-import { resolveModelStore } from '../runtime/modelStore';
 import { ComputeGate } from '../runtime/worker/computeGate';
 import { DeployedService } from './deployedService';
-import { DEFAULTS, describeHostEngine, loadInWorker } from './host';
+import { DEFAULTS, describeHostEngine, loadInWorker, pipelineEngineOptions } from './host';
 import type { HostOptions } from './host';
 import { isLoopback } from './hostHeader';
 import { HttpError } from './httpError';
@@ -106,22 +104,14 @@ export async function startSingleModelServer(options: SingleModelOptions): Promi
   });
   log.info(`serving model ${name} from ${located.zip} on ${http.url} (pid ${process.pid})`);
 
-  const modelStore = resolveModelStore(options.modelStore);
-  const engine = options.engine ?? 'auto';
-  const threads = options.threads ?? availableParallelism();
+  const engineOptions = pipelineEngineOptions(options);
   let reportLost: (reason: string) => void = () => undefined;
   const engineLost = new Promise<string>((resolve) => (reportLost = resolve));
   const load = options.loadPipeline ?? loadInWorker;
   const started = performance.now();
   const loading = service.load(() =>
     load(zip, modelDef, {
-      modelStore,
-      backend: options.backend ?? 'auto',
-      engine,
-      threads,
-      ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
-      ...(options.compileCache !== undefined ? { compileCache: options.compileCache } : {}),
-      syntheticWeights: options.syntheticWeights ?? false,
+      ...engineOptions,
       gate: new ComputeGate(),
       onWorkerExit: (reason) => {
         service.fail(reason);
@@ -151,7 +141,7 @@ export async function startSingleModelServer(options: SingleModelOptions): Promi
     })();
     return closing;
   };
-  return { url: http.url, engine: describeHostEngine(engine, threads), name, zip: located.zip, loaded, engineLost, close };
+  return { url: http.url, engine: describeHostEngine(engineOptions.engine, engineOptions.threads), name, zip: located.zip, loaded, engineLost, close };
 }
 
 /** No keys here: Azure ML (or whatever is in front) has checked the caller before forwarding. */
